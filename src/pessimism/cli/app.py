@@ -1,0 +1,29 @@
+"""Assemble the typer application. Each subcommand module exposes ``register(app)``; heavy imports
+stay inside the command functions so ``pessimism --help`` is instant."""
+
+from __future__ import annotations
+
+import typer
+
+from . import rules_cmd
+
+# One line per room; keep the order users read in `pessimism --help`.
+COMMAND_MODULES = [rules_cmd]
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="pessimism",
+        help="Inference-time alignment that does not reward-hack: ITP, Best-of-N and friends.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,
+    )
+
+    @app.callback()
+    def _root() -> None:
+        """Inference-time alignment that does not reward-hack: ITP, Best-of-N and friends."""
+
+    for module in COMMAND_MODULES:
+        module.register(app)
+    return app

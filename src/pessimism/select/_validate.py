@@ -27,12 +27,13 @@ def _row_label(index: tuple[int, ...]) -> str:
 
 
 def check_rewards(
-    rewards: ArrayLike, mask: ArrayLike | None = None, *, name: str = "rewards"
+    rewards: ArrayLike, mask: ArrayLike | None = None, *, name: str = "rewards", finite: bool = True
 ) -> tuple[FloatArray, BoolArray]:
     """Return ``(rewards, mask)`` as float64 / bool arrays after checking them.
 
     Checks: numeric, at least one dimension, N >= 1, ``mask`` the same shape and boolean, every row
-    with at least one valid entry, every valid entry finite.
+    with at least one valid entry, every valid entry finite. ``finite=False`` skips only the last
+    check, for callers that sort the rows anyway and check the extremes (see ``sorted_rows_finite``).
     """
     try:
         r = np.asarray(rewards, dtype=np.float64)
@@ -69,7 +70,12 @@ def check_rewards(
                 f"mask has no valid entry in {_row_label(row)} ({int(empty.sum())} such rows); "
                 "drop prompts with no candidates before selecting"
             )
-    bad = m & ~np.isfinite(r)
+    if not finite:
+        return r, m
+    is_finite = np.isfinite(r)
+    if mask is None and is_finite.all():
+        return r, m
+    bad = m & ~is_finite
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         value = r[where]
@@ -113,3 +119,9 @@ def check_count(value: Any, name: str, lower: int, upper: NDArray[np.int64] | in
             "of valid candidates in every row"
         )
     return v
+
+
+def sorted_rows_finite(ascending: FloatArray) -> bool:
+    """Whether rows sorted ascending hold only finite values: numpy sorts NaN last and -inf first,
+    so checking the two ends of each row is enough (O(rows) instead of O(rows * N))."""
+    return bool(np.isfinite(ascending[..., 0]).all() and np.isfinite(ascending[..., -1]).all())

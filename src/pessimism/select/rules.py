@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validate import BoolArray, FloatArray, check_count, check_positive, check_rewards
-from .normalizer import _chi2_lambda_checked
+from .normalizer import _normalize
 
 
 def _normalize_rows(weights: FloatArray) -> FloatArray:
@@ -79,11 +79,19 @@ def soft_bon(rewards: ArrayLike, beta: ArrayLike, mask: ArrayLike | None = None)
         return _normalize_rows(np.exp(logits))
 
 
-def _itp_weights(r: FloatArray, m: BoolArray, b: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Unnormalized ITP weights ``w_i = relu((r_i - lam_hat)/beta)`` (0 when masked), ``lam`` and N."""
-    lam, n_valid = _chi2_lambda_checked(r, m, b)
-    w = np.where(m, np.maximum((r - lam) / b, 0.0), 0.0)
-    return w, lam, n_valid
+def _itp_weights(
+    r: FloatArray, m: BoolArray | None, b: FloatArray, scale: FloatArray | float = 1.0
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """ITP weights ``scale * relu((r_i - lam_hat)/beta)`` (0 when masked), ``lam`` and N.
+
+    Computed in place on the normalizer's shifted buffer: this is the hot path of the lab's sweeps.
+    """
+    norm = _normalize(r, m, b)
+    w = norm.shifted
+    np.subtract(w, norm.lam_shifted, out=w)
+    np.maximum(w, 0.0, out=w)  # masked slots: -inf -> 0
+    np.multiply(w, scale / b, out=w)
+    return w, norm.lam, norm.n_valid
 
 
 def itp(rewards: ArrayLike, beta: ArrayLike, mask: ArrayLike | None = None) -> FloatArray:
@@ -94,10 +102,11 @@ def itp(rewards: ArrayLike, beta: ArrayLike, mask: ArrayLike | None = None) -> F
     ``r / (N beta)``). ``beta -> 0`` is Best-of-N, ``beta -> inf`` is uniform; shifting all rewards by a
     constant changes nothing, and scaling rewards by ``c`` equals scaling beta by ``c``.
     """
-    r, m = check_rewards(rewards, mask)
+    r, m = check_rewards(rewards, mask, finite=mask is not None)
     b = check_positive(beta, "beta", r.shape[:-1])
-    w, _, n_valid = _itp_weights(r, m, b)
-    return w / n_valid
+    n_valid = m.sum(axis=-1, keepdims=True) if mask is not None else r.shape[-1]
+    w, _, _ = _itp_weights(r, None if mask is None else m, b, scale=1.0 / n_valid)
+    return w
 
 
 @dataclass(frozen=True)

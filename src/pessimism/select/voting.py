@@ -220,7 +220,8 @@ def best_of_majority(
     """Best-of-Majority: keep the answers whose frequency is at least ``alpha`` (a fraction of the
     row's valid candidates, in (0, 1]), then Best-of-N among their candidates.
 
-    If no answer reaches ``alpha`` (or no answer was extracted), Best-of-N over all candidates.
+    If no answer reaches ``alpha``, Best-of-N among the candidates that have an answer (over all
+    candidates if none has).
     """
     if not (isinstance(alpha, (int, float)) and 0 < alpha <= 1):
         raise ValueError(f"alpha must be a frequency in (0, 1]; got {alpha!r}")
@@ -231,6 +232,7 @@ def best_of_majority(
     frequent &= counts > 0
     safe = np.where(codes >= 0, codes, 0)
     eligible = (codes >= 0) & np.take_along_axis(frequent, safe, axis=-1)
-    any_eligible = eligible.any(axis=-1, keepdims=True)
-    probs = _bon_checked(r, np.where(any_eligible, eligible, m))
+    answered = codes >= 0
+    fallback = np.where(answered.any(axis=-1, keepdims=True), answered, m)
+    probs = _bon_checked(r, np.where(eligible.any(axis=-1, keepdims=True), eligible, fallback))
     return _result(probs, codes, labels)

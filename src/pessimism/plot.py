@@ -31,7 +31,9 @@ def _label_part(key: str, value: Any, first: bool) -> str | None:
         return None
     if isinstance(value, float):
         value = f"{value:g}"
-    return str(value) if first else f"{key}={value}"
+    if first or (isinstance(value, str) and "=" in value):
+        return str(value)
+    return f"{key}={value}"
 
 
 def _rows_of(rows: Any) -> list[Mapping[str, Any]]:
@@ -70,7 +72,8 @@ def plot_scaling(
         path: the image file to write (the format follows the suffix; ``.png`` usually).
         x, y, err: column names; ``err`` may be ``None`` for no band. The band is ``y +/- band*err``.
         label_keys: columns whose values name a line; the first is shown bare (the method), the
-            others as ``key=value``; empty values are left out (``bon`` rather than ``bon beta=``).
+            others as ``key=value`` (a string value that already reads ``name=value`` is shown as
+            it is); empty values are left out (``bon`` rather than ``bon beta=``).
         dashed, dotted: values of the first label key drawn dashed / dotted.
         title, xlabel (defaults to ``x``), ylabel: text.
 
@@ -97,6 +100,8 @@ def plot_scaling(
         lines.setdefault(tuple(row.get(k) for k in label_keys), []).append(row)
 
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    if len(lines) > 10:  # the default cycle has 10 colours; never let two lines share one
+        ax.set_prop_cycle(color=[plt.get_cmap("tab20")(i % 20) for i in range(len(lines))])
     try:
         limits: list[tuple[str, float]] = []
         for key, members in lines.items():

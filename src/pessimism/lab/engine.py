@@ -218,7 +218,9 @@ def run_jobs(
         width = max(ni, prep.proxy.shape[1]) if any(s.method == "itp_alg1" for s in mc_specs) else ni
         chunk = _chunk_reps(reps, width, p)
         rng = np.random.default_rng([seed, stream, ni])
+        # sums of (value - shift) and its square, shifted by the first chunk's mean: no cancellation
         sums = {s: np.zeros((3, p)) for s in mc_specs}
+        shifts: dict[Spec, FloatArray] = {}
         done = 0
         while done < reps:
             r = min(chunk, reps - done)
@@ -230,15 +232,18 @@ def run_jobs(
                     values = montecarlo.rule_values(d, spec.method, **spec.params(ni))
                     compute = np.full(values.shape, float(ni))
                 acc = sums[spec]
-                acc[0] += values.sum(axis=0)
-                acc[1] += (values**2).sum(axis=0)
+                shift = shifts.setdefault(spec, values.mean(axis=0))
+                centred = values - shift
+                acc[0] += centred.sum(axis=0)
+                acc[1] += (centred**2).sum(axis=0)
                 acc[2] += compute.sum(axis=0)
                 if advance:
                     advance(r * p * ni)
             done += r
         for spec, acc in sums.items():
-            mean = acc[0] / reps
-            var = np.maximum(acc[1] / reps - mean**2, 0.0) * reps / max(reps - 1, 1)
+            centred_mean = acc[0] / reps
+            var = np.maximum(acc[1] / reps - centred_mean**2, 0.0) * reps / max(reps - 1, 1)
+            mean = shifts[spec] + centred_mean
             out[(n, spec)] = Estimate(mean, var / reps, acc[2] / reps, exact=False, reps=reps)
     return out
 

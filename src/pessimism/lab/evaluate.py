@@ -114,7 +114,7 @@ def _row(spec: Spec, n: float, est: Estimate, prep: Prepared, split: str, normal
     return {
         "method": spec.method,
         "setting": spec.setting,
-        "n": n,
+        "n": n if math.isinf(n) else int(n),
         "beta": value if spec.param_name == "beta" else None,
         "param_name": spec.param_name,
         "param": value,

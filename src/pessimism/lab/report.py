@@ -147,6 +147,8 @@ def print_lab_report(result: LabResult, console: Any = None) -> None:
     console.print(grid)
     cov = summary["coverage"]
     rm = summary["rm_error"]
+    if summary["pool"]["n_dropped"]:
+        console.print(f"dropped {summary['pool']['n_dropped']} rows with an invalid reward (--drop-invalid)")
     console.print(
         f"coverage: {cov['share_prompts_with_correct']:.1%} of prompts have a correct response; "
         f"median correct fraction {cov['correct_fraction_quantiles']['0.5']:.3f}"

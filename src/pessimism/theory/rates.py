@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import FloatArray
 from .bon import bon_curve
 from .coverage import chi2_ball_comparator
 from .instance import FiniteInstance

@@ -69,6 +69,17 @@ def test_chi2_ball_comparator_is_the_best_policy_in_the_ball(pi, r_star, c0, oth
         assert candidate @ r_star <= comp @ r_star + 1e-9
 
 
+def test_default_comparator_is_the_best_response() -> None:
+    pi, r_star = [0.5, 0.3, 0.2], [0.0, 1.0, 0.5]
+    assert coverage_chi2(pi, r_star=r_star) == pytest.approx(1 / 0.3) == coverage_linf(pi, r_star=r_star)
+    with pytest.raises(ValueError, match="pass a comparator pi_star, or r_star"):
+        coverage_chi2(pi)
+
+
+def test_budget_of_one_is_pi_ref() -> None:
+    np.testing.assert_allclose(chi2_ball_comparator([0.5, 0.3, 0.2], [0.0, 1.0, 0.5], 1.0), [0.5, 0.3, 0.2])
+
+
 def test_bad_coverage_budget() -> None:
     with pytest.raises(ValueError, match="max_coverage must be a finite number >= 1"):
         chi2_ball_comparator([0.5, 0.5], [0.0, 1.0], 0.5)

@@ -31,20 +31,34 @@ def eps2(pi_ref: ArrayLike, r_hat: ArrayLike, r_star: ArrayLike) -> float:
     return float(p @ (r - rs) ** 2)
 
 
-def coverage_chi2(pi_ref: ArrayLike, pi_star: ArrayLike) -> float:
-    """``C = sum_y pi_star(y)^2 / pi_ref(y)``; ``inf`` when ``pi_star`` leaves the support of ``pi_ref``."""
+def _comparator(p: FloatArray, pi_star: ArrayLike | None, r_star: ArrayLike | None) -> FloatArray:
+    if pi_star is not None:
+        return check_policy(pi_star, "pi_star", p.shape[0])
+    if r_star is None:
+        raise ValueError("pass a comparator pi_star, or r_star to use the default comparator (the best response)")
+    return best_response(p, r_star)
+
+
+def coverage_chi2(pi_ref: ArrayLike, pi_star: ArrayLike | None = None, *, r_star: ArrayLike | None = None) -> float:
+    """``C = sum_y pi_star(y)^2 / pi_ref(y)``; ``inf`` when ``pi_star`` leaves the support of ``pi_ref``.
+
+    Without ``pi_star`` the comparator is the best response for ``r_star`` (:func:`best_response`).
+    """
     p = check_pi_ref(pi_ref)
-    s = check_policy(pi_star, "pi_star", p.shape[0])
+    s = _comparator(p, pi_star, r_star)
     on = s > 0
     if np.any(on & (p == 0)):
         return math.inf
     return float(np.sum(s[on] ** 2 / p[on]))
 
 
-def coverage_linf(pi_ref: ArrayLike, pi_star: ArrayLike) -> float:
-    """``C_inf = max_y pi_star(y) / pi_ref(y)``; ``inf`` when ``pi_star`` leaves the support of ``pi_ref``."""
+def coverage_linf(pi_ref: ArrayLike, pi_star: ArrayLike | None = None, *, r_star: ArrayLike | None = None) -> float:
+    """``C_inf = max_y pi_star(y) / pi_ref(y)``; ``inf`` when ``pi_star`` leaves the support of ``pi_ref``.
+
+    Without ``pi_star`` the comparator is the best response for ``r_star`` (:func:`best_response`).
+    """
     p = check_pi_ref(pi_ref)
-    s = check_policy(pi_star, "pi_star", p.shape[0])
+    s = _comparator(p, pi_star, r_star)
     on = s > 0
     if np.any(on & (p == 0)):
         return math.inf
@@ -82,6 +96,8 @@ def chi2_ball_comparator(pi_ref: ArrayLike, r_star: ArrayLike, max_coverage: flo
     best = best_response(p, rs)
     if coverage_chi2(p, best) <= c0:
         return best
+    if c0 == 1.0:
+        return p.copy()  # the only policy with coverage 1 is pi_ref itself
 
     def coverage_at(log_b: float) -> float:
         policy = _chi2_policy_rows(p, rs, math.exp(log_b))
@@ -90,10 +106,16 @@ def chi2_ball_comparator(pi_ref: ArrayLike, r_star: ArrayLike, max_coverage: flo
 
     scale = max(float(np.ptp(rs[p > 0])), 1e-300)
     lo = hi = math.log(scale)
-    while coverage_at(hi) > c0:
+    for _ in range(400):  # coverage -> 1 < c0 as b -> inf and -> C(best response) > c0 as b -> 0
+        if coverage_at(hi) <= c0:
+            break
         hi += 2.0
-    while coverage_at(lo) <= c0:
+    for _ in range(400):
+        if coverage_at(lo) > c0:
+            break
         lo -= 2.0
+    else:
+        return best  # b underflowed first: the ball's best policy is the best response to within 1e-300
     for _ in range(200):
         mid = 0.5 * (lo + hi)
         if coverage_at(mid) > c0:

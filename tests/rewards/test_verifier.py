@@ -145,3 +145,11 @@ def test_verifier_reward_model() -> None:
     with pytest.raises(ValueError, match="non-empty list"):
         Verifier({"q": []})
     assert all(math.isfinite(s) for s in exact.score(["Capital of France?"], ["x"]))
+
+
+def test_math_match_off_the_main_thread() -> None:
+    """math-verify's SIGALRM timeouts only work in the main thread; elsewhere they are disabled."""
+    import asyncio
+
+    assert asyncio.run(asyncio.to_thread(math_match, "\\dfrac{1}{2}", "0.5"))
+    assert not asyncio.run(asyncio.to_thread(math_match, "3", "4"))

@@ -135,11 +135,21 @@ def test_extract_city() -> None:
     assert extract_city("  Paris.  ") == "Paris"
     assert extract_city("The capital city of Peru is Lima!") == "Lima"
     assert extract_city("It's Canberra.") == "Canberra"
+    assert extract_city("Peru's capital city is Lima.") == "Lima"
+    assert extract_city("Answering this: Lima") == "Answering this: Lima"  # "answer" only as a word
     assert TASK.is_correct(extract_city("Washington, D.C. is the capital") or "", BY_CODE["USA"])
     assert extract_city("Ottawa (Ontario)") == "Ottawa"
     assert extract_city("\n\n") is None
     assert TASK.answer_key("St. George's") == TASK.answer_key("Saint George's")
     assert TASK.answer_key("BOGOTÁ") == TASK.answer_key("bogota")
+
+
+def test_task_items_are_hashable_and_picklable() -> None:
+    import pickle
+
+    item = BY_CODE["FRA"]
+    assert pickle.loads(pickle.dumps(item)) == item
+    assert len({item, BY_CODE["FRA"], BY_CODE["DEU"]}) == 2
 
 
 def test_reward_model_wraps_true_reward() -> None:

@@ -12,7 +12,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from types import MappingProxyType
 from typing import Any
 
 from ..models.base import Prompt, prompt_key
@@ -35,12 +34,14 @@ class TaskItem:
     prompt_id: str
     prompt: str
     answers: tuple[str, ...]
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.answers, str) or not isinstance(self.answers, tuple):
+            object.__setattr__(self, "answers", (self.answers,) if isinstance(self.answers, str) else tuple(self.answers))
         if not self.answers or not all(isinstance(a, str) and a.strip() for a in self.answers):
             raise ValueError(f"task item {self.prompt_id!r} needs at least one non-empty reference answer")
-        object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+        object.__setattr__(self, "meta", dict(self.meta))  # a private copy (plain dict: picklable, JSON-able)
 
 
 class Task(ABC):

@@ -251,8 +251,9 @@ def _load() -> tuple[list[TaskItem], dict[str, str]]:
 ITEMS, EXCLUDED = _load()
 
 _PREFIXES = re.compile(
-    r"^(?:(?:the\s+)?(?:final\s+)?answer\s*(?:is)?\s*[:\-]?\s*"
+    r"^(?:(?:the\s+)?(?:final\s+)?answer\b\s*(?:is)?\s*[:\-]?\s*"
     r"|(?:the\s+)?capital(?:\s+city)?(?:\s+of\s+.+?)?\s+is\s+(?:the\s+city\s+of\s+)?"
+    r"|.+?(?:'s|\u2019s)\s+capital(?:\s+city)?\s+is\s+"
     r"|it\s*(?:is|'s)\s+|capital\s*:\s*)",
     re.IGNORECASE,
 )

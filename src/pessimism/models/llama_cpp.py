@@ -371,6 +371,12 @@ class LlamaCppPolicy:
         """Sync wrapper of :meth:`anext_token_logprobs`."""
         return run_sync(self.anext_token_logprobs(prompts, tokens))
 
+    def reset_cache(self) -> None:
+        """Forget the KV cache: the next prompt is evaluated from scratch (benchmarks, tests)."""
+        with self._lock:
+            self._llm.n_tokens = 0
+            self._prompt_cache = None
+
     def close(self) -> None:
         """Free the model and its context now rather than at garbage collection."""
         with self._lock:

@@ -119,9 +119,10 @@ def start_llama_server(
     gguf: Path,
     *,
     n_ctx: int = 512,
-    n_threads: int = 2,
+    n_threads: int = 1,
     chat_format: str = "gemma",
     startup_timeout: float = 90.0,
+    port: int | None = None,
 ) -> LlamaServer:
     """Start llama-cpp-python's OpenAI-compatible server on a free loopback port serving ``gguf``.
 
@@ -129,9 +130,11 @@ def start_llama_server(
     Llama-2's. The server keeps logits for every position (its default, needed for logprobs): memory
     is ``n_ctx x vocab`` floats (512 MB at n_ctx=512 for Gemma's 262k vocabulary), and each request
     costs time proportional to ``n_ctx`` (about 0.6 s at 256, 2.5 s at 1024 on 2 busy cores), so keep
-    ``n_ctx`` as small as the test prompts allow.
+    ``n_ctx`` as small as the test prompts allow. One thread by default: on a small shared machine
+    llama.cpp's spinning worker threads slow everything down. ``port``: reuse a port (restart after a
+    crash).
     """
-    port = free_port()
+    port = free_port() if port is None else port
     cmd = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
@@ -158,6 +161,14 @@ def reply_sleep(seconds: float, then: Reply | None = None) -> Reply:
     def reply(body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         time.sleep(seconds)
         return (then or reply_completion())(body)
+
+    return reply
+
+
+def reply_drop() -> Reply:
+    """Close the connection without answering — a server that crashes while handling the request."""
+    def reply(body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        raise ConnectionAbortedError("scripted crash")
 
     return reply
 
@@ -244,6 +255,8 @@ class ScriptedHTTPServer:
                 try:
                     reply = outer.script[min(i, len(outer.script) - 1)]
                     self._send(*reply(body))
+                except ConnectionAbortedError:
+                    self.close_connection = True  # no response at all: the client sees a dropped connection
                 finally:
                     with lock:
                         in_flight[0] -= 1

@@ -13,7 +13,7 @@ def gemma():
     pytest.importorskip("llama_cpp")
     from pessimism.models.llama_cpp import LlamaCppPolicy
 
-    return LlamaCppPolicy(n_ctx=1024, n_threads=2)
+    return LlamaCppPolicy(n_ctx=1024, n_threads=1)
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,7 @@ def gemma_raw():
     pytest.importorskip("llama_cpp")
     from pessimism.models.llama_cpp import LlamaCppPolicy
 
-    return LlamaCppPolicy(n_ctx=1024, n_threads=2, chat_template="none")
+    return LlamaCppPolicy(n_ctx=1024, n_threads=1, chat_template="none")
 
 
 def build_tiny_hf_model(target: Path, *, eos_ids: list[int] | None = None, chat_template: bool = True) -> Path:

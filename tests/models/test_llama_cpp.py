@@ -105,7 +105,7 @@ def test_logprobs_after_cache_rewinds_match_a_fresh_context(gemma) -> None:
     prompt = "Name three colours."
     pairs = gemma.generate_ids(prompt, 3, SamplingParams(max_tokens=6, seed=7, temperature=0.8))
     ptoks = gemma.tokenize_prompt(prompt)
-    ref = llama_cpp.Llama(str(gemma.model_path), n_ctx=128, n_threads=2, verbose=False)
+    ref = llama_cpp.Llama(str(gemma.model_path), n_ctx=128, n_threads=1, verbose=False)
     try:
         for ids, completion in pairs:
             ref.reset()

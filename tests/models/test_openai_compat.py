@@ -4,6 +4,7 @@ embedded GGUF on loopback (the ``llama_server`` session fixture)."""
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 
@@ -74,3 +75,34 @@ def test_server_side_validation_error_is_reported_with_its_message(llama_server)
         p.generate(["word " * 1500], 1, SamplingParams(max_tokens=4))
     assert info.value.server_message
     assert "context" in str(info.value).lower() or "token" in str(info.value).lower()
+
+
+def test_a_server_crash_mid_run_fails_clearly_or_is_bridged_when_it_comes_back(embedded_gguf) -> None:
+    """A real server killed (SIGKILL) between requests: an impatient client gets a clear error; a
+    patient one keeps retrying while the server restarts on the same port, and gets its answer."""
+    from fixtures_servers import start_llama_server
+
+    params = SamplingParams(max_tokens=3, seed=0)
+    servers = [start_llama_server(embedded_gguf, n_ctx=256)]
+    try:
+        first = servers[0]
+        patient = OpenAIPolicy(first.base_url, first.model, max_attempts=30, backoff_base=0.5, backoff_max=2.0)
+        before = patient.generate(["Name a colour."], 1, params)[0][0]
+        first.process.proc.kill()
+        first.process.proc.wait(timeout=10)
+
+        impatient = OpenAIPolicy(first.base_url, first.model, max_attempts=2, backoff_base=0.01)
+        with pytest.raises(BackendError, match="failed after 2 attempts.*connection failed"):
+            impatient.generate(["Name a colour."], 1, params)
+
+        restart = threading.Thread(
+            target=lambda: servers.append(start_llama_server(embedded_gguf, n_ctx=256, port=first.process.port))
+        )
+        restart.start()
+        after = patient.generate(["Name a colour."], 1, params)[0][0]
+        restart.join(timeout=120)
+        assert len(servers) == 2
+        assert after.text == before.text  # same seed, same sample from the restarted server
+    finally:
+        for s in servers:
+            s.process.stop()

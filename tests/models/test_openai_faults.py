@@ -10,7 +10,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fixtures_servers import ScriptedHTTPServer, free_port, reply_completion, reply_error, reply_sleep
+from fixtures_servers import (
+    ScriptedHTTPServer,
+    free_port,
+    reply_completion,
+    reply_drop,
+    reply_error,
+    reply_sleep,
+)
 
 from pessimism.models import BackendError, SamplingParams, load_policy
 from pessimism.models.openai_compat import OpenAIPolicy
@@ -164,3 +171,12 @@ def test_configuration_errors_are_value_errors(monkeypatch: pytest.MonkeyPatch) 
         OpenAIPolicy("http://127.0.0.1:1/v1", "m", endpoint="embeddings")
     with pytest.raises(ValueError, match="max_concurrency"):
         OpenAIPolicy("http://127.0.0.1:1/v1", "m", max_concurrency=0)
+
+
+def test_dropped_connections_are_retried_and_recovered() -> None:
+    with ScriptedHTTPServer([reply_drop(), reply_drop(), reply_completion()]) as s:
+        out = make(s).generate(["hi"], 1, P)
+        assert out[0][0].text == "Paris 0" and len(s.requests) == 3
+    with ScriptedHTTPServer([reply_drop()]) as s:
+        with pytest.raises(BackendError, match="failed after 3 attempts.*connection failed"):
+            make(s).generate(["hi"], 1, P)

@@ -69,8 +69,10 @@ class HFPolicy:
         self.device = device
         self.seed = seed
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+        dtype_kw = "dtype" if (major, minor) >= (4, 56) else "torch_dtype"  # renamed in 4.56
         self.model = transformers.AutoModelForCausalLM.from_pretrained(
-            str(path), local_files_only=True, dtype=dtype if dtype == "auto" else getattr(torch, dtype)
+            str(path), local_files_only=True, **{dtype_kw: dtype if dtype == "auto" else getattr(torch, dtype)}
         ).to(device)
         self.model.eval()
         # transformers 5.x renamed the KV-cache argument and output field from past_key_values to cache.

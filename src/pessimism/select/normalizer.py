@@ -73,7 +73,7 @@ def _lambda_from_sorted(ascending: FloatArray, n_valid: FloatArray, budget: Floa
         blocks_done = np.zeros((rows, 1), dtype=np.int64)
         before = np.zeros((rows, 1))
     start = blocks_done * _BLOCK  # K is in [start, start + B]; k = start + 1 ... start + B below
-    position = start + np.arange(_BLOCK)  # 0-based descending positions
+    position = start + np.arange(min(_BLOCK, n))  # 0-based descending positions (n < B: all of them)
     inside = position < n_valid
     values = np.where(inside, ascending[row, n - 1 - np.minimum(position, n - 1)], 0.0)
     window_prefix = before + np.cumsum(values, axis=-1)

@@ -9,7 +9,7 @@ import pytest
 from lab_brute import brute_values
 
 from pessimism.lab import Pool, evaluate, make_pool
-from pessimism.lab.montecarlo import alg1_values, draw
+from pessimism.lab.montecarlo import alg1_values, draw, rule_values
 from pessimism.lab.prepared import prepare
 from pessimism.select import ITPAlgorithm1
 
@@ -127,3 +127,30 @@ def test_without_replacement_draws_are_distinct_and_sorted() -> None:
     assert (local < prep.sizes[None, :, None]).all()
     with pytest.raises(ValueError, match="smallest pool"):
         draw(prep, int(prep.sizes.min()) + 1, 2, np.random.default_rng(0), replace=False)
+
+
+@pytest.mark.parametrize("beta", [0.05, 0.3, 1.0, 5.0])
+def test_fast_paths_equal_the_core_on_every_subsample(beta: float) -> None:
+    pool = make_pool(20, 200, seed=8, ragged=True, text=False)
+    prep = prepare(pool)
+    d = draw(prep, 128, 6, np.random.default_rng(1))
+    for method in ("itp", "soft_bon"):
+        fast = rule_values(d, method, beta=beta)
+        slow = rule_values(d, method, fast=False, beta=beta)
+        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-14)
+
+
+def test_fast_paths_fall_back_where_their_shortcut_is_unproven() -> None:
+    pool = make_pool(10, 128, seed=2, text=False)
+    prep = prepare(pool)
+    d = draw(prep, 128, 4, np.random.default_rng(3))
+    prep.cache[("itp_active_share", 0.5)] = 0.0  # a wrong guess: keep far too few candidates
+    np.testing.assert_allclose(rule_values(d, "itp", beta=0.5), rule_values(d, "itp", fast=False, beta=0.5),
+                               rtol=1e-12)
+    # a temperature so small that the pool-level softmax underflows for most candidates
+    wide = Pool.from_arrays(np.linspace(0, 1000, 64)[None, :].repeat(3, 0), np.random.default_rng(0).random((3, 64)))
+    wprep = prepare(wide)
+    wd = draw(wprep, 8, 50, np.random.default_rng(4))
+    assert (np.take(wprep.pool_probs("soft_bon", 0.5).ravel(), wd.flat)[..., -1] < 1e-280).any()
+    np.testing.assert_allclose(rule_values(wd, "soft_bon", beta=0.5), rule_values(wd, "soft_bon", fast=False, beta=0.5),
+                               rtol=1e-12)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +131,8 @@ Job = tuple[float, Spec]  # (N, spec); N may be math.inf
 
 def _exact_value(prep: Prepared, n: int, spec: Spec, replace: bool, classes: tuple | None) -> FloatArray:
     m = spec.method
+    if n == 1 and m != "oracle":
+        return exact.uniform_value(prep)
     if m == "bon":
         return exact.bon_value(prep, spec.n_used or n, replace)
     if m == "uniform":
@@ -160,8 +163,38 @@ def limit_value(prep: Prepared, spec: Spec) -> FloatArray:
     return (probs * prep.truth).sum(axis=1)
 
 
-def _chunk_reps(reps: int, width: int, p: int, budget: int = 2_000_000) -> int:
+def _chunk_reps(reps: int, width: int, p: int, budget: int = 500_000) -> int:
     return max(1, min(reps, budget // max(1, width * p)))
+
+
+@dataclass
+class _Moments:
+    """Per-prompt count, mean, sum of squared deviations (M2) and compute sum of some replicates;
+    chunks merge exactly with Chan et al.'s pairwise formula (no cancellation)."""
+
+    count: int
+    mean: FloatArray
+    m2: FloatArray
+    compute: FloatArray
+
+    @classmethod
+    def of(cls, values: FloatArray, compute: FloatArray) -> _Moments:
+        mean = values.mean(axis=0)
+        return cls(values.shape[0], mean, ((values - mean) ** 2).sum(axis=0), compute.sum(axis=0))
+
+    @classmethod
+    def combine(cls, parts: list[_Moments]) -> _Moments:
+        total = parts[0]
+        for part in parts[1:]:
+            count = total.count + part.count
+            delta = part.mean - total.mean
+            total = cls(
+                count,
+                total.mean + delta * part.count / count,
+                total.m2 + part.m2 + delta**2 * total.count * part.count / count,
+                total.compute + part.compute,
+            )
+        return total
 
 
 def run_jobs(
@@ -175,12 +208,15 @@ def run_jobs(
     force_mc: bool = False,
     r_max: float | None = None,
     advance: Callable[[float], None] | None = None,
+    threads: int = 1,
 ) -> dict[Job, Estimate]:
     """Evaluate every job; Monte Carlo jobs at the same N share their subsample draws.
 
-    The random stream of budget N is ``numpy.random.default_rng([seed, stream, N])``: it depends on
-    nothing but those three numbers (and the pool sizes), so adding a method or an N to the grid
-    never changes another row, and two splits of prompts (``stream``) never share draws.
+    Replicates are processed in chunks (bounded memory), on ``threads`` threads (numpy releases the
+    GIL in sorts and ufuncs). Chunk ``c`` of budget N draws from
+    ``numpy.random.default_rng([seed, stream, N, c])`` and the chunk size depends only on ``reps``, N
+    and the number of prompts: so results do not depend on the thread count, adding a method or an N
+    to the grid never changes another row, and two splits of prompts (``stream``) never share draws.
     """
     p = prep.n_prompts
     out: dict[Job, Estimate] = {}
@@ -206,6 +242,9 @@ def run_jobs(
             exact_ok = not info.mc and not (force_mc and spec.method != "best_of_poisson")
             if spec.method == "majority_vote" and exact_ok:
                 exact_ok = exact_vote.majority_vote_feasible(prep, ni, classes)
+            if ni == 1 and spec.method != "itp_alg1" and not force_mc:
+                # every pool-form rule returns the only candidate: exactly the pool mean
+                exact_ok = True
             if exact_ok:
                 compute = np.full(p, float(spec.n_used or ni))
                 out[(n, spec)] = Estimate(_exact_value(prep, ni, spec, replace, classes), zeros, compute, True)
@@ -215,36 +254,36 @@ def run_jobs(
             advance((len(specs) - len(mc_specs)) * p)
         if not mc_specs:
             continue
-        width = max(ni, prep.proxy.shape[1]) if any(s.method == "itp_alg1" for s in mc_specs) else ni
-        chunk = _chunk_reps(reps, width, p)
-        rng = np.random.default_rng([seed, stream, ni])
-        # sums of (value - shift) and its square, shifted by the first chunk's mean: no cancellation
-        sums = {s: np.zeros((3, p)) for s in mc_specs}
-        shifts: dict[Spec, FloatArray] = {}
-        done = 0
-        while done < reps:
-            r = min(chunk, reps - done)
+        chunk = _chunk_reps(reps, ni, p)
+        starts = list(range(0, reps, chunk))
+
+        def one_chunk(index: int, ni: int = ni, mc_specs: list[Spec] = mc_specs) -> dict[Spec, _Moments]:
+            r = min(chunk, reps - starts[index])
+            rng = np.random.default_rng([seed, stream, ni, index])
             d = montecarlo.draw(prep, ni, r, rng, replace)
+            moments = {}
             for spec in mc_specs:
                 if spec.method == "itp_alg1":
                     values, compute = montecarlo.alg1_values(d, float(spec.param), ni, r_bound)
                 else:
                     values = montecarlo.rule_values(d, spec.method, **spec.params(ni))
                     compute = np.full(values.shape, float(ni))
-                acc = sums[spec]
-                shift = shifts.setdefault(spec, values.mean(axis=0))
-                centred = values - shift
-                acc[0] += centred.sum(axis=0)
-                acc[1] += (centred**2).sum(axis=0)
-                acc[2] += compute.sum(axis=0)
+                moments[spec] = _Moments.of(values, compute)
                 if advance:
                     advance(r * p * ni)
-            done += r
-        for spec, acc in sums.items():
-            centred_mean = acc[0] / reps
-            var = np.maximum(acc[1] / reps - centred_mean**2, 0.0) * reps / max(reps - 1, 1)
-            mean = shifts[spec] + centred_mean
-            out[(n, spec)] = Estimate(mean, var / reps, acc[2] / reps, exact=False, reps=reps)
+            return moments
+
+        if threads > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                parts = list(pool.map(one_chunk, range(len(starts))))
+        else:
+            parts = [one_chunk(i) for i in range(len(starts))]
+        for spec in mc_specs:
+            total = _Moments.combine([part[spec] for part in parts])
+            var = total.m2 / max(total.count - 1, 1)
+            out[(n, spec)] = Estimate(
+                total.mean, var / total.count, total.compute / total.count, exact=False, reps=reps
+            )
     return out
 
 

@@ -10,6 +10,7 @@ compute. See :mod:`.engine` for which methods are exact, :mod:`.table` for the s
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -152,6 +153,7 @@ def evaluate(
     r_max: float | None = None,
     force_monte_carlo: bool = False,
     progress: bool = False,
+    threads: int | None = None,
 ) -> LabTable:
     """Evaluate ``methods`` on ``pool`` at every N in ``n_grid``; return a :class:`LabTable`.
 
@@ -175,6 +177,8 @@ def evaluate(
         r_max: reward bound of itp_alg1 (default: each prompt's pool maximum).
         force_monte_carlo: evaluate exact methods by Monte Carlo too (to cross-check the two).
         progress: show a rich progress bar on stderr.
+        threads: worker threads for Monte Carlo chunks (default: up to 2, the CPU count); results
+            do not depend on it.
     """
     if not isinstance(pool, Pool):
         pool = load_pool(pool)
@@ -231,7 +235,11 @@ def evaluate(
             Spec("bon", n_used=int(k)) for k in grid if math.isfinite(k) and k <= n
         ]
 
-    kwargs: dict[str, Any] = dict(reps=reps, seed=int(seed), replace=replace, r_max=r_max)
+    if threads is None:
+        threads = min(2, os.cpu_count() or 1)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1; got {threads!r}")
+    kwargs: dict[str, Any] = dict(reps=reps, seed=int(seed), replace=replace, r_max=r_max, threads=threads)
     tuning_record: dict[str, Any] = {}
     calibration: tuple[object, ...] = ()
     chosen_jobs: dict[str, list[Job]] = {}

@@ -16,7 +16,9 @@ less noisy than their levels).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+
+from functools import cached_property
 
 import numpy as np
 
@@ -25,22 +27,23 @@ from .pool import FloatArray
 from .prepared import Prepared
 
 
-@dataclass
 class Draws:
-    """N candidates for every (replicate, prompt): indices into the sorted pool and what they carry."""
+    """N candidates for every (replicate, prompt): indices into the sorted pool and what they carry
+    (gathered once, on first use, and shared by every method evaluated on these draws)."""
 
-    prep: Prepared
-    flat: np.ndarray  # (R, P, N) flat indices into the (P, M) arrays
+    def __init__(self, prep: Prepared, flat: np.ndarray) -> None:
+        self.prep = prep
+        self.flat = flat  # (R, P, N) flat indices into the (P, M) arrays
 
-    @property
+    @cached_property
     def rewards(self) -> FloatArray:
-        return self.prep.proxy.ravel()[self.flat]
+        return np.take(self.prep.proxy.ravel(), self.flat)
 
-    @property
+    @cached_property
     def truth(self) -> FloatArray:
-        return self.prep.truth.ravel()[self.flat]
+        return np.take(self.prep.truth.ravel(), self.flat)
 
-    @property
+    @cached_property
     def answers(self) -> np.ndarray:
         if self.prep.answers is None:
             raise ValueError("this method needs an 'answer' column in the pool")
@@ -52,7 +55,10 @@ def draw(prep: Prepared, n: int, reps: int, rng: np.random.Generator, replace: b
     p, m = prep.proxy.shape
     small = np.int16 if m < 2**15 else np.int64
     if replace:
-        idx = rng.integers(0, prep.sizes[None, :, None], size=(reps, p, n), dtype=small)
+        if (prep.sizes == m).all():  # equal pools: the fast scalar-bound generator
+            idx = rng.integers(0, m, size=(reps, p, n), dtype=small)
+        else:
+            idx = (rng.random((reps, p, n)) * prep.sizes[None, :, None]).astype(small)
     else:
         if n > int(prep.sizes.min()):
             raise ValueError(
@@ -60,15 +66,26 @@ def draw(prep: Prepared, n: int, reps: int, rng: np.random.Generator, replace: b
             )
         keys = rng.random((reps, p, m))
         keys[:, ~prep.mask] = np.inf
-        idx = np.argpartition(keys, n - 1, axis=-1)[..., :n].astype(small) if n < m else np.argsort(keys, axis=-1)[..., :n].astype(small)
-    idx = np.sort(idx, axis=-1, kind="stable")
-    flat = idx.astype(np.int64) + (np.arange(p, dtype=np.int64) * m)[None, :, None]
+        order = np.argpartition(keys, n - 1, axis=-1)[..., :n] if n < m else np.argsort(keys, axis=-1)
+        idx = order.astype(small)
+    idx = np.sort(idx, axis=-1)  # integers: equal keys are indistinguishable, stability is moot
+    wide = np.int32 if p * m < 2**31 else np.int64
+    flat = idx.astype(wide)
+    flat += (np.arange(p, dtype=wide) * m)[None, :, None]
     return Draws(prep, flat)
 
 
-def rule_values(d: Draws, method: str, **params: object) -> FloatArray:
+def rule_values(d: Draws, method: str, fast: bool = True, **params: object) -> FloatArray:
     """``(R, P)`` expected true reward of the rule on each subsample: ``sum_i p_i t_i`` with ``p`` from
-    :func:`pessimism.select.selection_probs`."""
+    :func:`pessimism.select.selection_probs`.
+
+    With ``fast=True`` itp and soft_bon take the two shortcuts below, which return the same numbers
+    (to rounding; the tests compare them) for much less work.
+    """
+    if fast and method == "soft_bon":
+        return _soft_bon_values(d, float(params["beta"]))  # type: ignore[arg-type]
+    if fast and method == "itp":
+        return _itp_values(d, float(params["beta"]))  # type: ignore[arg-type]
     rewards = d.rewards
     if method == "oracle":
         probs = selection_probs("bon", d.truth)
@@ -95,12 +112,71 @@ def alg1_values(d: Draws, beta: float, n: int, r_max: FloatArray) -> tuple[Float
     """
     prep = d.prep
     lam = chi2_lambda(d.rewards, beta)  # (R, P)
-    gap = r_max[None, :, None] - lam[..., None]
-    accept = np.clip((prep.proxy[None] - lam[..., None]) / gap, 0.0, 1.0) * prep.mask[None]
-    sizes = prep.sizes[None, :]
-    a = accept.sum(axis=-1) / sizes
-    at = (accept * prep.truth[None]).sum(axis=-1) / sizes
+    a = np.empty(lam.shape)
+    at = np.empty(lam.shape)
+    block = max(1, 1_000_000 // prep.proxy.size)  # replicates per block: bounded (R, P, M) memory
+    for start in range(0, lam.shape[0], block):
+        lb = lam[start : start + block, :, None]
+        accept = np.clip((prep.proxy[None] - lb) / (r_max[None, :, None] - lb), 0.0, 1.0) * prep.mask[None]
+        a[start : start + block] = accept.sum(axis=-1) / prep.sizes[None, :]
+        at[start : start + block] = (accept * prep.truth[None]).sum(axis=-1) / prep.sizes[None, :]
     miss = (1.0 - a) ** n
     values = at / a * (1.0 - miss) + miss * prep.pool_mean[None, :]
     compute = n + (1.0 - miss) / a + miss
     return values, compute
+
+
+_TINY = 1e-280  # below this a pool-level softmax probability may have lost precision (underflow)
+
+
+def _soft_bon_values(d: Draws, beta: float) -> FloatArray:
+    """Soft-BoN on each subsample from the *pool-level* softmax of the selection core.
+
+    A softmax restricted to a subset is the full softmax renormalized on it (``p_i ∝ exp(r_i/beta)``
+    has no other dependence on the candidates), so with ``q = soft_bon(pool)`` computed once, the
+    subsample's probabilities are ``q_i / sum_j q_j`` over its candidates: one gather instead of an
+    exponential per candidate. Subsamples whose largest ``q`` is tiny enough to have underflowed are
+    recomputed directly by the core.
+    """
+    q = np.take(d.prep.pool_probs("soft_bon", beta).ravel(), d.flat)
+    truth = d.truth
+    top = q[..., -1]  # candidates are in ascending reward order, so the last has the largest q
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.einsum("rpn,rpn->rp", q, truth) / np.einsum("rpn->rp", q)
+    bad = top < _TINY
+    if bad.any():
+        probs = selection_probs("soft_bon", d.rewards[bad], beta=beta)
+        values[bad] = np.einsum("kn,kn->k", probs, truth[bad])
+    return values
+
+
+def _itp_values(d: Draws, beta: float) -> FloatArray:
+    """ITP on each subsample, computed on its top L candidates only when that is provably exact.
+
+    If the candidates left out are inactive (reward <= lam_hat), the normalizer equation
+    ``sum_i relu(r_i - lam) = N beta`` and the probabilities ``relu(r_i - lam)/(N beta)`` only involve
+    the kept ones, so ITP on the L kept candidates with ``beta' = beta N / L`` (the core's own
+    scaling) gives the same lam_hat and probabilities. It is provable per subsample: the smallest
+    kept candidate gets probability 0. L comes from the active share of the pool-level policy plus a
+    binomial margin; subsamples where the proof fails are recomputed on all N candidates.
+    """
+    rewards, truth = d.rewards, d.truth
+    n = rewards.shape[-1]
+    keep = n
+    if n >= 64:
+        key = ("itp_active_share", beta)
+        if key not in d.prep.cache:
+            active = d.prep.pool_probs("itp", beta) > 0
+            d.prep.cache[key] = float((active.sum(axis=1) / d.prep.sizes).max())
+        keep = math.ceil(n * min(1.0, d.prep.cache[key] + 2.0 / math.sqrt(n))) + 4
+    if keep >= n:
+        return np.einsum("rpn,rpn->rp", selection_probs("itp", rewards, beta=beta), truth)
+    kept_r = rewards[..., n - keep :]
+    kept_t = truth[..., n - keep :]
+    probs = selection_probs("itp", kept_r, beta=beta * n / keep)
+    values = np.einsum("rpn,rpn->rp", probs, kept_t)
+    unproven = probs[..., 0] > 0
+    if unproven.any():
+        full = selection_probs("itp", rewards[unproven], beta=beta)
+        values[unproven] = np.einsum("kn,kn->k", full, truth[unproven])
+    return values

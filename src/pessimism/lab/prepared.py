@@ -11,7 +11,8 @@ after. Two things follow:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,24 +60,36 @@ class Prepared:
     answers: np.ndarray | None  # (P, M) object, sorted like proxy
     tokens: FloatArray | None  # (P,) mean num_tokens per response, when known
     prompt_ids: tuple[object, ...]
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_prompts(self) -> int:
         return int(self.proxy.shape[0])
+
+    def pool_probs(self, method: str, beta: float) -> FloatArray:
+        """The rule's probabilities on each prompt's whole pool (from the selection core), cached."""
+        key = ("pool_probs", method, beta)
+        if key not in self.cache:
+            from ..select import selection_probs
+
+            self.cache[key] = selection_probs(method, self.proxy, mask=self.mask, beta=beta)
+        return self.cache[key]
 
 
 def _mean_tokens(pool: Pool) -> FloatArray | None:
     raw = pool.columns.get("num_tokens")
     if raw is None:
         return None
-    values = np.full(pool.mask.shape, np.nan)
-    for p, j in np.argwhere(pool.mask):
-        v = raw[p, j]
-        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            values[p, j] = float(v)
-    if np.isnan(values[pool.mask]).any():
-        return None  # not known for every response: report no token column rather than guess
-    return np.nanmean(np.where(pool.mask, values, np.nan), axis=1)
+    valid = raw[pool.mask]
+    try:
+        values = np.array(valid.tolist(), dtype=np.float64)
+    except (TypeError, ValueError):
+        return None  # some entry is not a number: report no token column rather than guess
+    if values.shape != valid.shape or not np.isfinite(values).all() or any(isinstance(v, bool) for v in valid):
+        return None
+    full = np.zeros(pool.mask.shape)
+    full[pool.mask] = values
+    return full.sum(axis=1) / pool.sizes
 
 
 def prepare(pool: Pool, normalize: str = "none") -> Prepared:

@@ -73,13 +73,14 @@ def choose(
     seed: int,
     replace: bool,
     r_max: float | None,
+    threads: int = 1,
     advance: Callable[[float], None] | None = None,
 ) -> dict[float, tuple[Spec, float]]:
     """Per N, the calibration-best spec among ``candidates(N)`` and its calibration mean."""
     jobs: list[Job] = [(n, spec) for n in n_grid for spec in candidates(n)]
     results = run_jobs(
         prep_cal, jobs, reps=reps, seed=seed, stream=CALIBRATION_STREAM, replace=replace, r_max=r_max,
-        advance=advance,
+        advance=advance, threads=threads,
     )
     chosen: dict[float, tuple[Spec, float]] = {}
     for n in n_grid:

@@ -63,7 +63,13 @@ def run_lab(
     if x not in ("n", "compute"):
         raise ValueError(f"x must be 'n' or 'compute'; got {x!r}")
     if not isinstance(pool, Pool):
-        pool = load_pool(pool, proxy=proxy, truth=truth, drop_invalid=drop_invalid)
+        if print_report:
+            from rich.console import Console
+
+            with Console(stderr=True).status(f"reading {pool}"):
+                pool = load_pool(pool, proxy=proxy, truth=truth, drop_invalid=drop_invalid)
+        else:
+            pool = load_pool(pool, proxy=proxy, truth=truth, drop_invalid=drop_invalid)
     started = time.perf_counter()
     table = evaluate(pool, **evaluate_kwargs)
     seconds = time.perf_counter() - started

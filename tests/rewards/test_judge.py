@@ -75,9 +75,7 @@ def test_judge_errors() -> None:
 # ------------------------------------------------------------------------------ the real model
 CAPITALS = [
     ("France", "Paris", "Madrid"),
-    ("Germany", "Berlin", "Lima"),
     ("Japan", "Tokyo", "Cairo"),
-    ("Italy", "Rome", "Oslo"),
     ("Canada", "Ottawa", "Nairobi"),
 ]
 
@@ -116,3 +114,38 @@ def test_two_templates_give_two_signals(gemma) -> None:  # noqa: ANN001
     default = JudgeReward(gemma, "default").score(prompts, responses)
     strict = JudgeReward(gemma, "strict").score(prompts, responses)
     assert default != pytest.approx(strict, abs=1e-3)
+
+
+def test_fewshot_prompts_are_reduced_to_their_last_question() -> None:
+    scorer = TableScorer()
+    few = "Q: What is the capital of Scotland?\nA: Edinburgh\n\nQ: What is the capital of France?\nA:"
+    JudgeReward(scorer, "fewshot").score([few], ["Paris"])
+    assert scorer.seen[0].endswith("Question: What is the capital of France?\nProposed answer: Paris\nCorrect:")
+    assert scorer.seen[0].count("Question:") == 5  # four worked examples, then ours
+
+
+@pytest.fixture(scope="module")
+def gemma_plain():  # noqa: ANN201
+    llama_cpp_mod = pytest.importorskip("pessimism.models.llama_cpp")
+    policy = llama_cpp_mod.LlamaCppPolicy(n_ctx=512, chat_template="none")
+    yield policy
+    policy.close()
+
+
+@pytest.mark.slow
+def test_fewshot_judge_prefers_correct_capitals_on_average(gemma_plain) -> None:  # noqa: ANN001
+    """On plain text the few-shot judge is informative, though far from perfect: over ten well-known
+    capitals against another country's capital it ranks the correct one higher on average (7 of the
+    10 pairs, with this GGUF)."""
+    from pessimism.tasks import load_task
+
+    task = load_task("capitals_fewshot")
+    by = {it.prompt_id: it for it in task.items()}
+    codes = ["FRA", "DEU", "JPN", "ITA", "CAN", "ESP", "RUS", "CHN", "EGY", "GBR"]
+    wrong = ["Madrid", "Lima", "Cairo", "Oslo", "Nairobi", "Tokyo", "Berlin", "Ottawa", "Rome", "Paris"]
+    judge = JudgeReward(gemma_plain, "fewshot")
+    scores = judge.score([by[c].prompt for c in codes] * 2, [by[c].answers[0] for c in codes] + wrong)
+    correct, incorrect = np.array(scores[:10]), np.array(scores[10:])
+    assert np.isfinite(scores).all()
+    assert correct.mean() > incorrect.mean()
+    assert (correct > incorrect).sum() >= 6

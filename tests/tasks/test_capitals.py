@@ -159,3 +159,19 @@ def test_reward_model_wraps_true_reward() -> None:
     assert rm.score([fra.prompt, fra.prompt, deu.prompt], ["Paris", "Berlin", "Berlin"]) == [1.0, 0.0, 1.0]
     with pytest.raises(ValueError, match="not an item of task 'capitals'"):
         rm.score(["What is the capital of Atlantis?"], ["Poseidonia"])
+
+
+def test_fewshot_style_same_items_new_prompts() -> None:
+    few = load_task("capitals_fewshot")
+    assert few.name == "capitals_fewshot"
+    pairs = list(zip(few.items(), TASK.items()))
+    assert all(a.prompt_id == b.prompt_id and a.answers == b.answers for a, b in pairs)
+    fra = {it.prompt_id: it for it in few.items()}["FRA"]
+    assert fra.prompt.endswith("\n\nQ: What is the capital of France?\nA:")
+    assert fra.meta["question"] == "What is the capital of France?"
+    # the worked examples leak no item's answer: their places are not countries of the task
+    assert not any(e in BY_CODE for e in ("SCO", "GRL", "PRI"))
+    assert "GRL" in TASK.excluded and "PRI" in TASK.excluded
+    assert few.true_reward(fra, " Paris\n\nQ: What is the capital of Spain?") == 1.0
+    with pytest.raises(ValueError, match="style must be one of"):
+        CapitalsTask(style="chatty")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Sequence
 
-from ..models.base import Prompt, run_sync
+from ..models.base import Prompt, as_messages, run_sync
 
 
 class SyncScoreMixin:
@@ -63,12 +64,20 @@ def check_scores(
     return out
 
 
-def question_text(prompt: Prompt) -> str:
-    """The question a prompt asks: the string itself, or the content of the last user message."""
-    from ..models.base import as_messages
+_FEWSHOT_TAIL = re.compile(r"(?:^|\n)Q:[ \t]*(?P<q>[^\n]+)\nA:[ \t]*$")
 
+
+def question_text(prompt: Prompt) -> str:
+    """The question a prompt asks: the string itself, or the content of the last user message.
+
+    A few-shot completion prompt (``Q: ...\\nA: ...`` examples ending in ``Q: <question>\\nA:``, as
+    used with base models) is reduced to its last question, so judges and reward models see the
+    question rather than the worked examples.
+    """
     messages = as_messages(prompt)
     for message in reversed(messages):
         if message["role"] == "user":
-            return message["content"]
+            text = message["content"]
+            fewshot = _FEWSHOT_TAIL.search(text.rstrip())
+            return fewshot.group("q").strip() if fewshot else text
     raise ValueError(f"a chat prompt needs at least one user message; got roles {[m['role'] for m in messages]}")

@@ -14,9 +14,16 @@ variant of each is a token of the judge's vocabulary (variants that are not sing
 ``-inf`` from the backend and simply drop out of the sum).
 
 Any backend implementing :class:`~pessimism.models.base.NextTokenScorer` can judge — by default the
-embedded Gemma 3 270M policy itself. Templates are named (:data:`TEMPLATES`: ``default``, and a
-differently worded ``strict``, so experiments can use two distinct judge signals) or given as text
-with ``{question}`` and ``{answer}`` placeholders.
+embedded Gemma 3 270M policy itself. Templates are named (:data:`TEMPLATES`: ``default``; a
+differently worded ``strict``, so experiments can use two distinct judge signals; ``fewshot`` for
+base models fed plain text) or given as text with ``{question}`` and ``{answer}`` placeholders. The
+question is the prompt's last user message; a few-shot prompt ending ``Q: <question>\nA:`` is
+reduced to that last question (see :func:`~pessimism.rewards._common.question_text`).
+
+Measured on the embedded Gemma 3 270M (a *base* model): with its Gemma turn format the ``default``
+and ``strict`` templates are at chance on capitals (correct vs. another country's capital: 9/20 and
+13/20 pairs ordered right); ``fewshot`` on plain text (``chat_template="none"``) orders 27/40 right:
+an informative but imperfect proxy reward.
 """
 
 from __future__ import annotations
@@ -70,6 +77,17 @@ TEMPLATES: dict[str, JudgeTemplate] = {
         "default",
         "Question: {question}\nProposed answer: {answer}\n"
         "Is the proposed answer correct? Answer yes or no.",
+    ),
+    # For base (not instruction-tuned) models fed plain text, such as the embedded Gemma 3 270M with
+    # chat_template="none": four worked examples (none of them a country of the capitals task)
+    # make "Correct: yes/no" the natural continuation.
+    "fewshot": JudgeTemplate(
+        "fewshot",
+        "Question: What is the capital of Scotland?\nProposed answer: Edinburgh\nCorrect: yes\n\n"
+        "Question: How many legs does a spider have?\nProposed answer: 6\nCorrect: no\n\n"
+        "Question: What is 7 + 5?\nProposed answer: 12\nCorrect: yes\n\n"
+        "Question: What is the capital of Greenland?\nProposed answer: Madrid\nCorrect: no\n\n"
+        "Question: {question}\nProposed answer: {answer}\nCorrect:",
     ),
     "strict": JudgeTemplate(
         "strict",

@@ -1,4 +1,5 @@
-"""Tasks with ground truth: ``capitals`` (bundled factual QA), ``gsm8k``, ``math500``, ``mmlu_stem``.
+"""Tasks with ground truth: ``capitals`` (bundled factual QA; ``capitals_strict`` without the marked
+countries, ``capitals_fewshot`` prompted for base models), ``gsm8k``, ``math500``, ``mmlu_stem``.
 
 ``load_task(name)`` builds one; ``task_names()`` lists them. Modules load lazily, so importing this
 package needs neither ``countryinfo`` nor ``math-verify``.
@@ -14,6 +15,7 @@ from .base import Task, TaskItem, TaskReward
 TASKS: dict[str, tuple[str, str, dict[str, object]]] = {
     "capitals": ("capitals", "CapitalsTask", {}),
     "capitals_strict": ("capitals", "CapitalsTask", {"include_marked": False}),
+    "capitals_fewshot": ("capitals", "CapitalsTask", {"style": "fewshot"}),
     "gsm8k": ("gsm8k", "GSM8KTask", {}),
     "math500": ("math500", "Math500Task", {}),
     "mmlu_stem": ("mmlu", "MMLUStemTask", {}),

@@ -19,7 +19,15 @@ Matching is accent-, case-, punctuation- and article-insensitive (:func:`normali
 "Saint"/"St." spellings are interchangeable. Items are ordered and identified by ISO 3166-1
 alpha-3 code. Kosovo is not in the package and so not in the task.
 
-The prompt asks for the city only: "What is the capital of France? Answer with the city name only."
+Two prompt styles, same items, ids and answers:
+
+- ``instruction`` (task ``capitals``): "What is the capital of France? Answer with the city name
+  only." — for instruction-tuned models behind a chat template.
+- ``fewshot`` (task ``capitals_fewshot``): three worked ``Q: ... A: ...`` examples, then
+  ``Q: What is the capital of France?\nA:`` — for base models fed plain text. Measured on the
+  embedded Gemma 3 270M (a base model; 8 samples at temperature 1 for 40 random countries): the
+  instruction style through its Gemma turn format answers 0% correctly, the few-shot style on plain
+  text (``chat_template="none"``) about 50%, from 0% to 100% per country.
 """
 
 from __future__ import annotations
@@ -32,7 +40,18 @@ from .._extras import require
 from ..rewards.verifier import normalize_text
 from .base import Task, TaskItem
 
-PROMPT_TEMPLATE = "What is the capital of {country}? Answer with the city name only."
+QUESTION_TEMPLATE = "What is the capital of {country}?"
+PROMPT_TEMPLATE = QUESTION_TEMPLATE + " Answer with the city name only."
+#: The ``fewshot`` style, for base models fed plain text (the embedded Gemma 3 270M with
+#: ``chat_template="none"``): three worked examples, none of them a country of this task, so no
+#: item's answer is in any prompt. Extraction reads the first line of the continuation.
+FEWSHOT_TEMPLATE = (
+    "Q: What is the capital of Scotland?\nA: Edinburgh\n\n"
+    "Q: What is the capital of Greenland?\nA: Nuuk\n\n"
+    "Q: What is the capital of Puerto Rico?\nA: San Juan\n\n"
+    "Q: " + QUESTION_TEMPLATE + "\nA:"
+)
+STYLES = {"instruction": PROMPT_TEMPLATE, "fewshot": FEWSHOT_TEMPLATE}
 
 #: Package records skipped by key: record -> reason.
 SKIPPED_ENTRIES: dict[str, str] = {
@@ -200,7 +219,7 @@ def _match_forms(name: str) -> set[str]:
     return forms
 
 
-def _build(countries: dict[str, Any]) -> tuple[list[TaskItem], dict[str, str]]:
+def _build(countries: dict[str, Any], template: str = PROMPT_TEMPLATE) -> tuple[list[TaskItem], dict[str, str]]:
     """Items from the package records, and every excluded record's reason."""
     items: dict[str, TaskItem] = {}
     excluded: dict[str, str] = {}
@@ -229,9 +248,10 @@ def _build(countries: dict[str, Any]) -> tuple[list[TaskItem], dict[str, str]]:
         name = DISPLAY_NAMES.get(code) or (f"the {record['name']}" if code in WITH_ARTICLE else record["name"])
         items[code] = TaskItem(
             prompt_id=code,
-            prompt=PROMPT_TEMPLATE.format(country=name),
+            prompt=template.format(country=name),
             answers=answers,
             meta={
+                "question": QUESTION_TEMPLATE.format(country=name),
                 "country": record["name"],
                 "capital": answers[0],
                 "capital_status": status,
@@ -243,12 +263,8 @@ def _build(countries: dict[str, Any]) -> tuple[list[TaskItem], dict[str, str]]:
     return [items[c] for c in sorted(items)], excluded
 
 
-def _load() -> tuple[list[TaskItem], dict[str, str]]:
-    countryinfo = require("countryinfo", "tasks", "the capitals task")
-    return _build(countryinfo.CountryInfo.all())
-
-
-ITEMS, EXCLUDED = _load()
+_COUNTRIES: dict[str, Any] = require("countryinfo", "tasks", "the capitals task").CountryInfo.all()
+ITEMS, EXCLUDED = _build(_COUNTRIES)
 
 _PREFIXES = re.compile(
     r"^(?:(?:the\s+)?(?:final\s+)?answer\b\s*(?:is)?\s*[:\-]?\s*"
@@ -283,13 +299,18 @@ def extract_city(response: str) -> str | None:
 
 class CapitalsTask(Task):
     """The capitals task (module docstring). ``include_marked=False`` keeps only countries with one
-    undisputed capital (status ``"official"`` or ``"corrected"``)."""
+    undisputed capital (status ``"official"`` or ``"corrected"``); ``style`` picks the prompt
+    (``"instruction"`` or ``"fewshot"``)."""
 
-    def __init__(self, include_marked: bool = True) -> None:
+    def __init__(self, include_marked: bool = True, style: str = "instruction") -> None:
+        if style not in STYLES:
+            raise ValueError(f"style must be one of {sorted(STYLES)}; got {style!r}")
         self.include_marked = include_marked
-        self.name = "capitals" if include_marked else "capitals_strict"
+        self.style = style
+        self.name = "capitals" + ("" if include_marked else "_strict") + ("" if style == "instruction" else f"_{style}")
+        items = ITEMS if style == "instruction" else _build(_COUNTRIES, STYLES[style])[0]
         self._items = [
-            it for it in ITEMS
+            it for it in items
             if include_marked or it.meta["capital_status"] in ("official", "corrected")
         ]
         self._forms = {it.prompt_id: set().union(*(_match_forms(a) for a in it.answers)) for it in self._items}

@@ -254,7 +254,8 @@ def run_jobs(
             advance((len(specs) - len(mc_specs)) * p)
         if not mc_specs:
             continue
-        chunk = _chunk_reps(reps, ni, p)
+        # memory per chunk: (reps, P, N) draws; without replacement the keys are (reps, P, M)
+        chunk = _chunk_reps(reps, ni if replace else prep.proxy.shape[1], p)
         starts = list(range(0, reps, chunk))
 
         def one_chunk(index: int, ni: int = ni, mc_specs: list[Spec] = mc_specs) -> dict[Spec, _Moments]:

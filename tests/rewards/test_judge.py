@@ -80,14 +80,6 @@ CAPITALS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def gemma():  # noqa: ANN201
-    llama_cpp_mod = pytest.importorskip("pessimism.models.llama_cpp")
-    policy = llama_cpp_mod.LlamaCppPolicy(n_ctx=512)
-    yield policy
-    policy.close()
-
-
 @pytest.mark.slow
 def test_judge_on_embedded_gemma(gemma) -> None:  # noqa: ANN001
     judge = JudgeReward(gemma)
@@ -122,14 +114,6 @@ def test_fewshot_prompts_are_reduced_to_their_last_question() -> None:
     JudgeReward(scorer, "fewshot").score([few], ["Paris"])
     assert scorer.seen[0].endswith("Question: What is the capital of France?\nProposed answer: Paris\nCorrect:")
     assert scorer.seen[0].count("Question:") == 5  # four worked examples, then ours
-
-
-@pytest.fixture(scope="module")
-def gemma_plain():  # noqa: ANN201
-    llama_cpp_mod = pytest.importorskip("pessimism.models.llama_cpp")
-    policy = llama_cpp_mod.LlamaCppPolicy(n_ctx=512, chat_template="none")
-    yield policy
-    policy.close()
 
 
 @pytest.mark.slow

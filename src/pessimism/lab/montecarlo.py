@@ -12,12 +12,16 @@ The indices are drawn into the prompt's pool sorted by proxy reward and then sor
 integers, cheap), so candidates reach the core in ascending reward order; the same draws are shared
 by every method and parameter evaluated at that N (common random numbers: their differences are much
 less noisy than their levels).
+
+Two shortcuts return the core's numbers for less work (tests compare them with direct core calls):
+soft-BoN renormalizes the core's pool-level softmax on each subsample (a softmax restricted to a
+subset *is* the renormalized softmax), and ITP runs the core on the top L candidates with
+``beta * N / L`` when the left-out ones are provably inactive (see :func:`_itp_values`).
 """
 
 from __future__ import annotations
 
 import math
-
 from functools import cached_property
 
 import numpy as np

@@ -165,6 +165,9 @@ def test_heads(model_dirs: dict[str, Path]) -> None:
         HFClassifierReward(path, head=3, device="cpu")
     with pytest.raises(ValueError, match="no attribute 'rewards'"):
         HFClassifierReward(path, head="rewards", device="cpu").score(PROMPTS[:1], RESPONSES[:1])
+    assert load_reward(f"hf:{path}@2").score(PROMPTS, RESPONSES) == pytest.approx(other)
+    first = load_reward(f"hf:{path}@0")
+    assert first.head == 0 and first.name == f"hf:{path}@0"
     spec = load_reward(f"hf:{path}@safety")
     assert spec.name == f"hf:{path}@safety"
     assert spec.score(PROMPTS, RESPONSES) == pytest.approx(by_label)

@@ -78,7 +78,10 @@ def load_reward(spec: str, policy: object | None = None) -> RewardModel:
             path, head = rest, ""
         if at and path and not head:
             raise _bad(spec, "empty head after '@'")
-        return HFClassifierReward(path, head=(int(head) if head.lstrip("-").isdigit() else head) or None)
+        head_arg: int | str | None = None
+        if head:
+            head_arg = int(head) if head.lstrip("-").isdigit() else head
+        return HFClassifierReward(path, head=head_arg)
 
     if kind == "http":
         from .http_scorer import APIS, HttpReward

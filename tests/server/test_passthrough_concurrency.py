@@ -88,3 +88,22 @@ def test_concurrent_requests_share_a_bounded_upstream(start_proxy) -> None:  # n
     gens = [body for _, body, _ in up.requests if body.get("n") == 2]
     prompts = sorted(body["messages"][0]["content"] if "messages" in body else body["prompt"] for body in gens)
     assert prompts == sorted(f"q{i}" for i in range(8))
+
+
+def test_itp_algorithm1_reports_every_draw(start_proxy, client_for) -> None:  # noqa: ANN001
+    """Algorithm 1 draws phase 1 in one n= request, then one candidate per request: the response
+    accounts for every draw, and the chosen one is the last drawn."""
+    with ScriptedHTTPServer([reply_completion()]) as up:
+        proxy = start_proxy("--upstream", up.base_url, "--model", "scripted", "--reward", "self_certainty")
+        resp = client_for(proxy).chat.completions.create(
+            model="scripted", messages=MESSAGES, seed=4,
+            extra_body={"pessimism": {"method": "itp_algorithm1", "n": 3, "beta": 0.5, "r_max": 0.0}},
+        )
+        gens = _generation_bodies(up)
+    info = resp.model_extra["pessimism"]
+    drawn = 3 + info["phase2_draws"] + info["fallback_draws"]
+    assert info["candidates"] == drawn == len(info["scores"]) == info["chosen_index"] + 1
+    assert info["upstream_requests"] == len(gens) == 1 + drawn - 3
+    assert gens[0]["n"] == 3 and all("n" not in g for g in gens[1:])
+    assert info["source"] in ("phase2", "fallback") and info["params"] == {"beta": 0.5, "r_max": 0.0}
+    assert resp.usage.completion_tokens == 2 * drawn

@@ -14,6 +14,11 @@ upstream honours ``n`` and otherwise sends one request per sample) with three se
 The per-request part lives in a :class:`contextvars.ContextVar` set by :class:`RequestView` around a
 generation call; asyncio tasks copy their context when created, so concurrent requests never see each
 other's fields or meters, and nothing mutable is shared between requests.
+
+This subclass overrides three internal hooks of ``OpenAIPolicy`` (``_state``, ``_post``,
+``_parse_choice``); ``tests/server`` fails if their contract changes. (The adapter's own n-support
+and logprobs detection, remembered on the instance, is the one thing requests do share: it is a
+property of the upstream, learnt once.)
 """
 
 from __future__ import annotations

@@ -85,17 +85,33 @@ def test_prompt_is_evaluated_once_for_n_samples(gemma) -> None:
 
 
 def test_a_prompt_extending_the_previous_one_reuses_the_shared_prefix(gemma_raw) -> None:
-    a = "The history of the river begins in the mountains, where"
+    """Whole PROMPT_CHUNK-token chunks of a shared prefix are reused; the rest is evaluated."""
+    from pessimism.models.llama_cpp import PROMPT_CHUNK
+
+    a = "The history of the river begins in the mountains, where" * 12
     b = a + " snow melts every spring and"
     ta, tb = gemma_raw.tokenize_prompt(a), gemma_raw.tokenize_prompt(b)
     shared = next(i for i, (x, y) in enumerate(zip(ta + [-1], tb)) if x != y)
-    assert shared > 5
+    assert shared > 2 * PROMPT_CHUNK
     gemma_raw.reset_cache()
     gemma_raw.generate([a], 1, SamplingParams(max_tokens=2, seed=0))
     before = dataclass_copy(gemma_raw.stats)
     gemma_raw.generate([b], 1, SamplingParams(max_tokens=2, seed=0))
     after = dataclass_copy(gemma_raw.stats)
-    assert after["prompt_tokens_evaluated"] - before["prompt_tokens_evaluated"] == len(tb) - shared
+    reused = shared - shared % PROMPT_CHUNK
+    assert after["prompt_tokens_evaluated"] - before["prompt_tokens_evaluated"] == len(tb) - reused
+
+
+def test_next_token_logprobs_do_not_depend_on_history(gemma_raw) -> None:
+    """The same prompt gets bit-identical scores whether evaluated fresh or after others that share
+    part of its prefix (llama.cpp's numerics depend on batch shapes; chunked reuse pins them)."""
+    prefix = "Question: What is the capital of Chile?\nProposed answer: Santiago\nCorrect: yes\n\n" * 4
+    prompts = [prefix + f"Question: What is {i} + {i}?\nProposed answer: {2 * i}\nCorrect:" for i in range(3)]
+    gemma_raw.reset_cache()
+    fresh = [gemma_raw.next_token_logprobs([p], [" yes", " no"])[0] for p in prompts]
+    gemma_raw.reset_cache()
+    in_a_row = gemma_raw.next_token_logprobs(prompts[::-1], [" yes", " no"])[::-1]
+    assert fresh == in_a_row
 
 
 def test_logprobs_after_cache_rewinds_match_a_fresh_context(gemma) -> None:

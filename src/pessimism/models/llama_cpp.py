@@ -72,6 +72,10 @@ class KVCacheStats:
     sampled_tokens_evaluated: int = 0
 
 
+#: Prompt tokens per llama.cpp batch; whole chunks are the unit of KV-cache reuse (see _eval_prompt).
+PROMPT_CHUNK = 64
+
+
 class LlamaCppPolicy:
     """A GGUF model run by llama.cpp; implements :class:`~pessimism.models.base.Policy` and
     :class:`~pessimism.models.base.NextTokenScorer`.
@@ -142,6 +146,7 @@ class LlamaCppPolicy:
         self.n_ctx = int(self._llm.n_ctx())
         self._template_id, self._render = self._resolve_template(chat_template)
         self._prompt_cache: tuple[tuple[int, ...], np.ndarray] | None = None
+        self._aligned_tokens = 0  # leading KV positions computed as whole PROMPT_CHUNK batches
         self.stats = KVCacheStats()
 
     # ----------------------------------------------------------------------------------- identity
@@ -215,7 +220,14 @@ class LlamaCppPolicy:
         return np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
 
     def _eval_prompt(self, tokens: list[int]) -> np.ndarray:
-        """Next-token logits after ``tokens``, evaluating only what the KV cache does not hold."""
+        """Next-token logits after ``tokens``, evaluating only what the KV cache does not hold.
+
+        Deterministic whatever was evaluated before: llama.cpp's quantized kernels give slightly
+        different numbers for a token depending on the size of the batch it was evaluated in (up to
+        ~0.1 nat in a judge's log-odds). So prompts are evaluated in fixed chunks of
+        ``PROMPT_CHUNK`` tokens aligned to position 0, and only whole chunks are reused from the
+        cache: every position's state then depends on the prompt alone, never on the history.
+        """
         llm = self._llm
         self.stats.prompts += 1
         self.stats.prompt_tokens += len(tokens)
@@ -223,15 +235,18 @@ class LlamaCppPolicy:
             llm.n_tokens = len(tokens)
             self.stats.prompt_tokens_reused += len(tokens)
             return self._prompt_cache[1]
-        cached = llm.input_ids[: llm.n_tokens]
+        cached = llm.input_ids[: min(llm.n_tokens, self._aligned_tokens)]
         common = 0
         for a, b in zip(cached, tokens):
             if a != b:
                 break
             common += 1
         keep = min(common, len(tokens) - 1)  # evaluate at least one token to get fresh logits
+        keep -= keep % PROMPT_CHUNK  # reuse whole chunks only
         llm.n_tokens = keep  # eval() drops the KV cache from position `keep` on
-        llm.eval(tokens[keep:])
+        for start in range(keep, len(tokens), PROMPT_CHUNK):
+            llm.eval(tokens[start : start + PROMPT_CHUNK])
+        self._aligned_tokens = len(tokens) - len(tokens) % PROMPT_CHUNK
         self.stats.prompt_tokens_reused += keep
         self.stats.prompt_tokens_evaluated += len(tokens) - keep
         logits = self._last_logits().copy()

@@ -115,6 +115,8 @@ def register(app: typer.Typer) -> None:
                 items, policy_obj, rew, method=method, n=n, beta=beta, k=k, alpha=alpha, r_max=r_max,
                 seed=seed, params=params, task=loaded_task, cache=store, on_result=write,
             )
+        # lines were appended as prompts finished (nothing lost on a crash); now put them in input order
+        _write_jsonl([r.to_dict() for r in results], out)
         _print_summary(results, out)
 
     @app.command("generate")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from . import align_cmd, lab_cmd, rules_cmd, serve_cmd, theory_cmd
+from . import align_cmd, demo_cmd, lab_cmd, rules_cmd, serve_cmd, theory_cmd
 
 # One line per room; keep the order users read in `pessimism --help`.
-COMMAND_MODULES = [rules_cmd, align_cmd, lab_cmd, theory_cmd, serve_cmd]
+COMMAND_MODULES = [demo_cmd, rules_cmd, align_cmd, lab_cmd, theory_cmd, serve_cmd]
 
 
 def build_app() -> typer.Typer:

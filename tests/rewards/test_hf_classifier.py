@@ -13,18 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
-from tokenizers import Tokenizer, models, pre_tokenizers, processors  # noqa: E402
+from fixtures_hf import SPECIALS, WORDS, tiny_tokenizer as _tokenizer  # noqa: E402
 
 from pessimism.rewards import HFClassifierReward, load_reward  # noqa: E402
-
-WORDS = (
-    "what is the capital of france germany italy answer with city name only paris berlin rome lyon "
-    "banana i think it maybe yes no a an ? . ,"
-).split()
-SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "<s>", "</s>", "<|user|>", "<|assistant|>"]
-CHAT_TEMPLATE = (
-    "{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }} {% endfor %}{{ eos_token }}"
-)
 
 PROMPTS = [
     "What is the capital of France? Answer with the city name only.",
@@ -34,35 +25,6 @@ PROMPTS = [
     "What is the capital of France? Answer with the city name only.",
 ]
 RESPONSES = ["Paris", "Berlin, I think", "Rome", "banana banana banana maybe Lyon", "Paris"]
-
-
-def _tokenizer(chat: bool, padding_side: str) -> transformers.PreTrainedTokenizerFast:
-    vocab = {tok: i for i, tok in enumerate(SPECIALS + WORDS)}
-    core = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    core.normalizer = None
-    core.pre_tokenizer = pre_tokenizers.Whitespace()
-    if not chat:
-        core.post_processor = processors.TemplateProcessing(
-            single="[CLS] $A [SEP]",
-            pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-            special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
-        )
-    tok = transformers.PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        unk_token="[UNK]",
-        pad_token="[PAD]",
-        bos_token="<s>",
-        eos_token="</s>",
-        cls_token="[CLS]",
-        sep_token="[SEP]",
-        additional_special_tokens=["<|user|>", "<|assistant|>"],
-        padding_side=padding_side,
-        model_max_length=256,
-        model_input_names=["input_ids", "attention_mask"] if chat else ["input_ids", "token_type_ids", "attention_mask"],
-    )
-    if chat:
-        tok.chat_template = CHAT_TEMPLATE
-    return tok
 
 
 def _lower_tokenizer_words(text: str) -> list[str]:

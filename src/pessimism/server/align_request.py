@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..align import aalign
+from ..align import AlignError, aalign
 from ..models._http import BackendError
 from ..models.base import Completion, Prompt, SamplingParams
 from .selection import Selection
@@ -111,10 +111,13 @@ async def align_one(
     recorder = RecordingReward(reward)
     seed = selection_seed if selection_seed is not None else secrets.randbits(63)
     kw = selection.kwargs
-    (result,) = await aalign(
-        [prompt], view, recorder, method=selection.method, n=selection.n, beta=kw.get("beta"),
-        k=kw.get("k"), alpha=kw.get("alpha"), r_max=kw.get("r_max"), seed=seed, params=sampling,
-    )
+    try:
+        (result,) = await aalign(
+            [prompt], view, recorder, method=selection.method, n=selection.n, beta=kw.get("beta"),
+            k=kw.get("k"), alpha=kw.get("alpha"), r_max=kw.get("r_max"), seed=seed, params=sampling,
+        )
+    except AlignError as exc:  # one prompt per request: surface its own error for the status mapping
+        raise exc.failures[0][1] from None
     chosen = meter.completions[result.chosen_index]
     if chosen.text != result.response:  # the pipeline's index must point at what it returned
         raise RuntimeError(

@@ -94,8 +94,15 @@ def chi2_ball_comparator(pi_ref: ArrayLike, r_star: ArrayLike, max_coverage: flo
     if not (math.isfinite(c0) and c0 >= 1.0):
         raise ValueError(f"max_coverage must be a finite number >= 1 (coverage is always >= 1); got {max_coverage!r}")
     best = best_response(p, rs)
-    if coverage_chi2(p, best) <= c0:
+    c_best = coverage_chi2(p, best)
+    if c_best <= c0:
         return best
+    if float(np.ptp(rs[p > 0])) <= 1e-12 * max(1.0, float(np.abs(rs).max())):
+        # all responses equally good to 1e-12: the bisection below would underflow b chasing such
+        # differences. Any policy in the ball is optimal to that precision; return the mixture
+        # (1-t) pi_ref + t best with coverage exactly C0: C(t) = 1 + t^2 (C(best) - 1).
+        t = math.sqrt((c0 - 1.0) / (c_best - 1.0))
+        return (1.0 - t) * p + t * best
     if c0 == 1.0:
         return p.copy()  # the only policy with coverage 1 is pi_ref itself
 

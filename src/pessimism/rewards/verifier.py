@@ -37,9 +37,10 @@ _APOSTROPHES = "'\u2019\u2018\u02bc`\u00b4"
 
 def _fold(text: str) -> str:
     # casefold can emit combining marks (U+01F0 -> j + caron) and NFKD can emit capitals
-    # (U+210C -> H), so fold until nothing changes (two rounds suffice in practice).
+    # (U+210C -> H), so fold until nothing changes (two rounds suffice in practice). Upper-casing
+    # first unifies letters whose lower and upper forms casefold apart (dotless i: "ı" vs "I").
     for _ in range(4):
-        folded = unicodedata.normalize("NFKD", text.casefold())
+        folded = unicodedata.normalize("NFKD", text.upper().casefold())
         folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
         if folded == text:
             break

@@ -126,3 +126,27 @@ def require_fields(row: Mapping[str, Any], fields: Sequence[str], filename: str,
     missing = [f for f in fields if f not in row]
     if missing:
         raise ValueError(f"{filename} row {lineno} lacks field(s) {missing}; has {sorted(row)}")
+
+
+class JsonlTask(Task):
+    """A task whose items come from one JSONL file shipped in ``pessimism/tasks/data`` (read once,
+    on first use). Subclasses set ``filename`` and ``required`` and build each item."""
+
+    filename: str = ""
+    required: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self._items: list[TaskItem] | None = None
+
+    @abstractmethod
+    def make_item(self, index: int, row: dict[str, Any]) -> TaskItem:
+        """The item of row ``index`` (0-based), whose ``required`` fields are present."""
+
+    def items(self) -> list[TaskItem]:
+        if self._items is None:
+            items = []
+            for i, row in enumerate(read_jsonl(self.filename)):
+                require_fields(row, self.required, self.filename, i + 1)
+                items.append(self.make_item(i, row))
+            self._items = items
+        return list(self._items)

@@ -9,10 +9,11 @@ else the content of the last ``\\boxed{}``; else the last number in the text. Co
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..rewards.verifier import numeric_match, parse_number
 from ._extract import last_boxed, last_number
-from .base import Task, TaskItem, read_jsonl, require_fields
+from .base import JsonlTask, TaskItem
 
 FILENAME = "gsm8k_test.jsonl"
 PROMPT_SUFFIX = "\nSolve the problem step by step, then give the final answer as a number on the last line after '####'."
@@ -43,27 +44,18 @@ def extract_number(response: str) -> str | None:
     return last_number(response)
 
 
-class GSM8KTask(Task):
+class GSM8KTask(JsonlTask):
     name = "gsm8k"
+    filename = FILENAME
+    required = ("question", "answer")
 
-    def __init__(self) -> None:
-        self._items: list[TaskItem] | None = None
-
-    def items(self) -> list[TaskItem]:
-        if self._items is None:
-            items = []
-            for i, row in enumerate(read_jsonl(FILENAME)):
-                require_fields(row, ("question", "answer"), FILENAME, i + 1)
-                items.append(
-                    TaskItem(
-                        prompt_id=f"gsm8k/{i:04d}",
-                        prompt=row["question"].strip() + "\n" + PROMPT_SUFFIX.strip(),
-                        answers=(reference_answer(row["answer"]),),
-                        meta={"solution": row["answer"], "question": row["question"]},
-                    )
-                )
-            self._items = items
-        return list(self._items)
+    def make_item(self, index: int, row: dict[str, Any]) -> TaskItem:
+        return TaskItem(
+            prompt_id=f"gsm8k/{index:04d}",
+            prompt=row["question"].strip() + "\n" + PROMPT_SUFFIX.strip(),
+            answers=(reference_answer(row["answer"]),),
+            meta={"solution": row["answer"], "question": row["question"]},
+        )
 
     def extract_answer(self, response: str) -> str | None:
         return extract_number(response)

@@ -9,10 +9,11 @@ or, for word answers only (``\\text{Evelyn}``, ``(C)``), equal normalized text.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..rewards.verifier import math_match, normalize_text
 from ._extract import last_boxed
-from .base import Task, TaskItem, read_jsonl, require_fields
+from .base import JsonlTask, TaskItem
 
 FILENAME = "math500_test.jsonl"
 PROMPT_SUFFIX = "Solve the problem step by step and put your final answer within \\boxed{}."
@@ -38,31 +39,18 @@ def _word_answer(latex: str) -> str | None:
     return normalize_text(plain)
 
 
-class Math500Task(Task):
+class Math500Task(JsonlTask):
     name = "math500"
+    filename = FILENAME
+    required = ("problem", "solution", "answer", "unique_id")
 
-    def __init__(self) -> None:
-        self._items: list[TaskItem] | None = None
-
-    def items(self) -> list[TaskItem]:
-        if self._items is None:
-            items = []
-            for i, row in enumerate(read_jsonl(FILENAME)):
-                require_fields(row, ("problem", "solution", "answer", "unique_id"), FILENAME, i + 1)
-                items.append(
-                    TaskItem(
-                        prompt_id=row["unique_id"],
-                        prompt=row["problem"].strip() + "\n" + PROMPT_SUFFIX,
-                        answers=(row["answer"],),
-                        meta={
-                            "solution": row["solution"],
-                            "subject": row.get("subject", ""),
-                            "level": row.get("level"),
-                        },
-                    )
-                )
-            self._items = items
-        return list(self._items)
+    def make_item(self, index: int, row: dict[str, Any]) -> TaskItem:
+        return TaskItem(
+            prompt_id=row["unique_id"],
+            prompt=row["problem"].strip() + "\n" + PROMPT_SUFFIX,
+            answers=(row["answer"],),
+            meta={"solution": row["solution"], "subject": row.get("subject", ""), "level": row.get("level")},
+        )
 
     def extract_answer(self, response: str) -> str | None:
         return extract_math_answer(response)

@@ -10,8 +10,9 @@ is no answer (``None``). The reference is the letter of the dataset's ``answer``
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from .base import Task, TaskItem, read_jsonl, require_fields
+from .base import JsonlTask, TaskItem
 
 FILENAME = "mmlu_stem_test.jsonl"
 LETTERS = "ABCD"
@@ -47,30 +48,21 @@ def extract_letter(response: str, choices: list[str] | None = None) -> str | Non
     return m.group(1) if m else None
 
 
-class MMLUStemTask(Task):
+class MMLUStemTask(JsonlTask):
     name = "mmlu_stem"
+    filename = FILENAME
+    required = ("question", "choices", "answer")
 
-    def __init__(self) -> None:
-        self._items: list[TaskItem] | None = None
-
-    def items(self) -> list[TaskItem]:
-        if self._items is None:
-            items = []
-            for i, row in enumerate(read_jsonl(FILENAME)):
-                require_fields(row, ("question", "choices", "answer"), FILENAME, i + 1)
-                choices, answer = row["choices"], row["answer"]
-                if len(choices) != 4 or not isinstance(answer, int) or not 0 <= answer < 4:
-                    raise ValueError(f"{FILENAME} row {i + 1}: need 4 choices and an answer index 0-3")
-                items.append(
-                    TaskItem(
-                        prompt_id=f"mmlu_stem/{i:04d}",
-                        prompt=format_question(row["question"], choices),
-                        answers=(LETTERS[answer],),
-                        meta={"subject": row.get("type", ""), "choices": tuple(choices)},
-                    )
-                )
-            self._items = items
-        return list(self._items)
+    def make_item(self, index: int, row: dict[str, Any]) -> TaskItem:
+        choices, answer = row["choices"], row["answer"]
+        if len(choices) != 4 or not isinstance(answer, int) or not 0 <= answer < 4:
+            raise ValueError(f"{FILENAME} row {index + 1}: need 4 choices and an answer index 0-3")
+        return TaskItem(
+            prompt_id=f"mmlu_stem/{index:04d}",
+            prompt=format_question(row["question"], choices),
+            answers=(LETTERS[answer],),
+            meta={"subject": row.get("type", ""), "choices": tuple(choices)},
+        )
 
     def extract_answer(self, response: str) -> str | None:
         return extract_letter(response)

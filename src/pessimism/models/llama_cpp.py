@@ -45,8 +45,9 @@ import numpy as np
 from .._extras import require
 from ._chat_templates import gemma_turns
 from ._file_identity import file_sha256
+from ._local import LocalGeneration
 from ._sampling import log_softmax, sample_next
-from .base import Completion, Prompt, SamplingParams, as_messages, check_n, run_sync
+from .base import Completion, Prompt, SamplingParams, as_messages, run_sync
 
 TEMPLATE_CHOICES = ("auto", "gemma", "none", "<a Jinja chat template string>")
 
@@ -76,7 +77,7 @@ class KVCacheStats:
 PROMPT_CHUNK = 64
 
 
-class LlamaCppPolicy:
+class LlamaCppPolicy(LocalGeneration):
     """A GGUF model run by llama.cpp; implements :class:`~pessimism.models.base.Policy` and
     :class:`~pessimism.models.base.NextTokenScorer`.
 
@@ -327,31 +328,6 @@ class LlamaCppPolicy:
         return token_lists
 
     # ------------------------------------------------------------------------------- public API
-    async def agenerate(
-        self, prompts: Sequence[Prompt], n: int, params: SamplingParams
-    ) -> list[list[Completion]]:
-        """``n`` completions per prompt (sample ``j`` seeded ``seed + j``); the prompt is evaluated once."""
-        check_n(n)
-        token_lists = await asyncio.to_thread(self._prepare, prompts, params.max_tokens)
-        out: list[list[Completion]] = []
-        for toks in token_lists:
-            pairs = await asyncio.to_thread(self._generate_one, toks, n, params)
-            out.append([c for _, c in pairs])
-        return out
-
-    def generate(self, prompts: Sequence[Prompt], n: int, params: SamplingParams) -> list[list[Completion]]:
-        """Sync wrapper of :meth:`agenerate`."""
-        return run_sync(self.agenerate(prompts, n, params))
-
-    def generate_ids(
-        self, prompt: Prompt, n: int, params: SamplingParams
-    ) -> list[tuple[tuple[int, ...], Completion]]:
-        """Like :meth:`generate` for one prompt, also returning each sample's generated token ids
-        (including a final end-of-turn token), for analysis and tests."""
-        check_n(n)
-        (toks,) = self._prepare([prompt], params.max_tokens)
-        return self._generate_one(toks, n, params)
-
     def first_token_id(self, text: str) -> int:
         """The id of the first token of ``text`` (no BOS). A string that is several tokens is scored by
         its first token; pass variants (``"yes"``, ``" yes"``, ``"Yes"``) to cover tokenizations."""

@@ -26,13 +26,14 @@ import numpy as np
 
 from .._extras import require
 from ._file_identity import files_sha256
+from ._local import LocalGeneration
 from ._sampling import log_softmax, sample_next
-from .base import Completion, Prompt, SamplingParams, as_messages, check_n, run_sync
+from .base import Completion, Prompt, SamplingParams, as_messages, run_sync
 
 _DTYPES = ("auto", "float32", "float16", "bfloat16")
 
 
-class HFPolicy:
+class HFPolicy(LocalGeneration):
     """A ``transformers`` causal LM from a local directory; implements ``Policy`` and ``NextTokenScorer``.
 
     Args:
@@ -117,7 +118,7 @@ class HFPolicy:
         text = self.tokenizer.apply_chat_template(as_messages(prompt), tokenize=False, add_generation_prompt=True)
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _prepare(self, prompts: Sequence[Prompt]) -> list[list[int]]:
+    def _prepare(self, prompts: Sequence[Prompt], max_tokens: int = 0) -> list[list[int]]:
         if isinstance(prompts, (str, bytes)):
             raise ValueError("prompts must be a sequence of prompts; wrap a single prompt in a list")
         out = []
@@ -188,31 +189,6 @@ class HFPolicy:
             )
             out.append((tuple(toks[j]), completion))
         return out
-
-    async def agenerate(
-        self, prompts: Sequence[Prompt], n: int, params: SamplingParams
-    ) -> list[list[Completion]]:
-        """``n`` completions per prompt (sample ``j`` seeded ``seed + j``), in a worker thread."""
-        check_n(n)
-        token_lists = self._prepare(prompts)
-        out = []
-        for ids in token_lists:
-            pairs = await asyncio.to_thread(self._generate_one, ids, n, params)
-            out.append([c for _, c in pairs])
-        return out
-
-    def generate(self, prompts: Sequence[Prompt], n: int, params: SamplingParams) -> list[list[Completion]]:
-        """Sync wrapper of :meth:`agenerate`."""
-        return run_sync(self.agenerate(prompts, n, params))
-
-    def generate_ids(
-        self, prompt: Prompt, n: int, params: SamplingParams
-    ) -> list[tuple[tuple[int, ...], Completion]]:
-        """Like :meth:`generate` for one prompt, also returning each sample's generated token ids
-        (including a final end-of-sequence token), for analysis and tests."""
-        check_n(n)
-        (ids,) = self._prepare([prompt])
-        return self._generate_one(ids, n, params)
 
     def sequence_logprobs(self, prompt: Prompt, completion_ids: Sequence[int]) -> np.ndarray:
         """Teacher-forced ``log pi(y_t | x, y_<t)`` of given completion token ids after ``prompt`` —

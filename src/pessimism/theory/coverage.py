@@ -39,17 +39,24 @@ def _comparator(p: FloatArray, pi_star: ArrayLike | None, r_star: ArrayLike | No
     return best_response(p, r_star)
 
 
+def _density_ratio(pi_ref: ArrayLike, pi_star: ArrayLike | None, r_star: ArrayLike | None) -> FloatArray | None:
+    """``pi_star / pi_ref`` on the support of ``pi_star`` (with ``pi_star`` on it), or ``None`` when
+    ``pi_star`` puts mass where ``pi_ref`` has none (infinite coverage)."""
+    p = check_pi_ref(pi_ref)
+    s = _comparator(p, pi_star, r_star)
+    on = s > 0
+    if np.any(on & (p == 0)):
+        return None
+    return np.stack([s[on] / p[on], s[on]])
+
+
 def coverage_chi2(pi_ref: ArrayLike, pi_star: ArrayLike | None = None, *, r_star: ArrayLike | None = None) -> float:
     """``C = sum_y pi_star(y)^2 / pi_ref(y)``; ``inf`` when ``pi_star`` leaves the support of ``pi_ref``.
 
     Without ``pi_star`` the comparator is the best response for ``r_star`` (:func:`best_response`).
     """
-    p = check_pi_ref(pi_ref)
-    s = _comparator(p, pi_star, r_star)
-    on = s > 0
-    if np.any(on & (p == 0)):
-        return math.inf
-    return float(np.sum(s[on] ** 2 / p[on]))
+    ratio = _density_ratio(pi_ref, pi_star, r_star)
+    return math.inf if ratio is None else float(np.sum(ratio[0] * ratio[1]))
 
 
 def coverage_linf(pi_ref: ArrayLike, pi_star: ArrayLike | None = None, *, r_star: ArrayLike | None = None) -> float:
@@ -57,12 +64,8 @@ def coverage_linf(pi_ref: ArrayLike, pi_star: ArrayLike | None = None, *, r_star
 
     Without ``pi_star`` the comparator is the best response for ``r_star`` (:func:`best_response`).
     """
-    p = check_pi_ref(pi_ref)
-    s = _comparator(p, pi_star, r_star)
-    on = s > 0
-    if np.any(on & (p == 0)):
-        return math.inf
-    return float(np.max(s[on] / p[on]))
+    ratio = _density_ratio(pi_ref, pi_star, r_star)
+    return math.inf if ratio is None else float(np.max(ratio[0]))
 
 
 def best_response(pi_ref: ArrayLike, r_star: ArrayLike) -> FloatArray:

@@ -94,7 +94,8 @@ def server_message(resp: Any) -> str:
     return text[:500] + ("..." if len(text) > 500 else "")
 
 
-def _retry_after(resp: Any) -> float | None:
+def retry_after_seconds(resp: Any) -> float | None:
+    """A response's ``Retry-After`` in seconds, or ``None`` (absent, or an HTTP date)."""
     value = resp.headers.get("retry-after")
     if value is None:
         return None
@@ -165,7 +166,7 @@ async def request_json(
                     server_message=last_msg,
                     attempts=attempt + 1,
                 )
-            wait_hint = _retry_after(resp)
+            wait_hint = retry_after_seconds(resp)
         if attempt + 1 < retry.max_attempts:
             await asyncio.sleep(retry.delay(attempt, wait_hint))
     raise BackendError(

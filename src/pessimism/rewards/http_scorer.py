@@ -15,7 +15,8 @@ Request/response shapes (an :class:`HttpApi` each; pass your own for other serve
 
 ``base_url`` is the server root (``http://localhost:8000``), without ``/v1``. Requests run
 concurrently (at most ``max_concurrency`` in flight) with ``httpx``; timeouts, connection errors
-and HTTP 408/429/5xx are retried with exponential backoff (honouring ``Retry-After``), other HTTP
+and HTTP 408/429/5xx are retried with the policies' backoff (:class:`~pessimism.models._http.RetryPolicy`:
+exponential with jitter, honouring ``Retry-After``), other HTTP
 errors raise a ValueError quoting the server's answer. Needs ``httpx`` (extra ``[openai]``).
 """
 
@@ -27,11 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._extras import require
+from ..models._http import RetryPolicy, retry_after_seconds
 from ..models.base import ChatMessage, Prompt, as_messages, prompt_key
 from ._common import SyncScoreMixin, _short, check_scores, question_text
 from .base import check_pairs
 
-RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class RewardServerError(ConnectionError):
@@ -117,7 +118,7 @@ class HttpReward(SyncScoreMixin):
         max_concurrency: requests in flight at once.
         timeout: seconds per request.
         max_retries: retries after the first attempt on timeouts, connection errors, 408/429/5xx.
-        backoff: first retry delay in seconds, doubled each retry, capped at ``max_backoff``.
+        backoff: base retry delay in seconds, doubled each retry (with equal jitter), capped at ``max_backoff``.
         api_key: sent as ``Authorization: Bearer ...`` when given.
     """
 
@@ -154,6 +155,7 @@ class HttpReward(SyncScoreMixin):
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self._retry = RetryPolicy(max_attempts=max_retries + 1, backoff_base=backoff, backoff_max=max_backoff)
         self.api_key = api_key
 
     @property
@@ -161,15 +163,6 @@ class HttpReward(SyncScoreMixin):
         suffix = "" if self.api.name == "pooling" else f"#{self.api.name}"
         head = "" if self.head is None else f"[{self.head}]"
         return f"http:{self.base_url}@{self.model}{head}{suffix}"
-
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        delay = min(self.backoff * 2**attempt, self.max_backoff)
-        if retry_after is not None:
-            try:
-                delay = max(delay, min(float(retry_after), self.max_backoff))
-            except ValueError:
-                pass  # an HTTP-date Retry-After: keep our own backoff
-        return delay
 
     async def _post(self, client: Any, gate: asyncio.Semaphore, body: dict[str, Any]) -> Any:
         httpx = require("httpx", "openai", "HTTP reward models")
@@ -188,15 +181,15 @@ class HttpReward(SyncScoreMixin):
                             return resp.json()
                         except ValueError:
                             raise ValueError(f"{url} answered 200 with non-JSON: {_short(resp.text, 200)}") from None
-                    if resp.status_code not in RETRY_STATUS:
+                    if resp.status_code not in self._retry.retry_statuses:
                         raise ValueError(
                             f"{url} answered HTTP {resp.status_code}: {_short(resp.text, 300)}; check base_url "
                             f"(the server root, without /v1), the model name {self.model!r} and api={self.api.name!r}"
                         )
                     last = f"HTTP {resp.status_code}: {_short(resp.text, 200)}"
-                    retry_after = resp.headers.get("retry-after")
+                    retry_after = retry_after_seconds(resp)
             if attempt < self.max_retries:
-                await asyncio.sleep(self._delay(attempt, retry_after))
+                await asyncio.sleep(self._retry.delay(attempt, retry_after))
         raise RewardServerError(f"{url} failed after {self.max_retries + 1} attempts; last error: {last}")
 
     async def ascore(self, prompts: Sequence[Prompt], responses: Sequence[str]) -> list[float]:

@@ -7,14 +7,6 @@ from typing import Any
 
 import pytest
 
-from pessimism.models.base import SamplingParams
-
-
-@pytest.fixture(scope="session")
-def fewshot_params() -> SamplingParams:
-    """Short seeded samples that stop at the end of the answer line."""
-    return SamplingParams(temperature=1.0, max_tokens=8, seed=0, stop=("\n",))
-
 
 @pytest.fixture(scope="session")
 def plain_gemma() -> Iterator[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,13 +11,8 @@ from pessimism.align import AlignError, DiskCache, align
 from pessimism.models.base import SamplingParams
 from pessimism.rewards import CallableReward
 
-FEWSHOT_PARAMS: SamplingParams
-
-
-@pytest.fixture(autouse=True)
-def _params(fewshot_params: SamplingParams) -> None:
-    global FEWSHOT_PARAMS
-    FEWSHOT_PARAMS = fewshot_params
+# short seeded samples that stop at the end of the answer line (the capitals_fewshot format)
+FEWSHOT_PARAMS = SamplingParams(temperature=1.0, max_tokens=8, seed=0, stop=("\n",))
 
 
 def run(plain_gemma: Any, judge: Any, task: Any, items: list, cache: DiskCache | None, **kw: Any) -> list:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pessimism.models.base import Completion
-from pessimism.rewards import CallableReward, SelfCertaintyReward, ascore_unique, score_unique, unique_pairs
+from pessimism.rewards import CallableReward, SelfCertaintyReward, score_unique, unique_pairs
 
 
 class Counter:

@@ -84,7 +84,7 @@ class CandidateSource:
         ``prompt`` is what the reward model sees; it may differ from what the policy saw (a task's
         plain question rather than its few-shot scaffold, see :func:`reward_prompt`).
         """
-        name, model = self.rewards[which]
+        _, model = self.rewards[which]
         texts = [c.text for c in completions]
         keys = [score_key(model.name, prompt, t) for t in texts]
         found = self.cache.get_scores(keys) if self.cache else {}
@@ -96,9 +96,9 @@ class CandidateSource:
             new = {keys[i]: s for i, s in zip(missing, fresh)}
             if self.cache:
                 self.cache.put_scores(new.items())
-            usage.reward_calls += len(set(new))
+            usage.reward_calls += len(new)
             found = {**found, **new}
-        usage.cached_scores += len({k for k in keys} - {keys[i] for i in missing})
+        usage.cached_scores += len(set(keys) - {keys[i] for i in missing})
         return [float(found[k]) for k in keys]
 
 
